@@ -1,0 +1,1 @@
+"""The gan-zoo benchmark: runner, records, tables, plots and speed checks."""

@@ -1,0 +1,97 @@
+"""Execute one run: train (resuming), evaluate, save artefacts, and return its record.
+
+Used by every executor (in-process, a process pool, Ray tasks), so a run means the same thing
+wherever it executes. Failures become records with a status and an error; they never escape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.environment import device_description, git_commit, versions
+from benchmarks.plan import RunSpec
+from benchmarks.records import read_record, record_path, write_record
+from gan_zoo.config import budget as get_budget
+from gan_zoo.config import hparams_for
+from gan_zoo.errors import GanZooError
+from gan_zoo.train import pick_device, train_run
+
+log = logging.getLogger(__name__)
+DONE = ("complete",)
+
+
+def execute_run(
+    spec: RunSpec,
+    out: Path,
+    data_root: str | None = None,
+    device: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    write: bool = True,
+    num_samples: int = 10_000,
+) -> dict[str, Any]:
+    """Run ``spec`` unless its record says it is complete; return the record."""
+    out = Path(out)
+    if not force:
+        existing = read_record(out, spec.run_id)
+        if existing is not None and existing.get("status") in DONE:
+            existing["skipped"] = True
+            return existing
+    run_dir = out / "runs" / spec.run_id
+    if force and run_dir.exists():
+        for name in ("checkpoint.pt", "history.csv"):
+            (run_dir / name).unlink(missing_ok=True)
+    dev = pick_device(device)
+    record: dict[str, Any] = {
+        "run_id": spec.run_id,
+        **spec.as_dict(),
+        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides)),
+        "budget_steps": get_budget(spec.budget).steps,
+        "versions": versions(),
+        "commit": git_commit(),
+        **device_description(dev),
+        "metrics": {},
+    }
+    try:
+        from gan_zoo.data import load_dataset
+
+        dataset = load_dataset(spec.dataset, "train", root=data_root)
+        model, result = train_run(
+            spec.model, dataset, spec.budget, spec.seed, dict(spec.overrides), run_dir, str(dev), progress
+        )
+        record.update(
+            status=result.status,
+            steps=result.step,
+            train_seconds=round(result.seconds, 2),
+            images_per_second=round(result.images_per_second, 1),
+            error=result.error,
+        )
+        if result.status == "complete":
+            from gan_zoo.metrics.suite import evaluate
+
+            t0 = time.perf_counter()
+            record["metrics"] = evaluate(model, dataset, run_dir, seed=spec.seed, root=data_root, num_samples=num_samples)
+            record["eval_seconds"] = round(time.perf_counter() - t0, 2)
+            prev = read_record(out, spec.run_id)
+            if prev is not None and prev.get("train_seconds") and result.seconds < 1.0:
+                record["train_seconds"] = prev["train_seconds"]  # finished earlier; evaluation re-run
+    except GanZooError as exc:
+        record.update(status="failed", error=str(exc))
+    except Exception as exc:  # a bug or a crash in one run must not stop the suite
+        log.exception("run %s failed", spec.run_id)
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+    finally:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    if write:
+        write_record(out, record)
+    return record
+
+
+__all__ = ["execute_run", "record_path"]

@@ -1,0 +1,76 @@
+"""Where runs execute: in this process, in a pool of local processes, or as Ray tasks.
+
+None of these schedule anything themselves: the local pool is the standard library's, and
+scale-out goes to Ray (a local ``ray.init()`` or an existing cluster via ``--ray-address``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from benchmarks.execute import execute_run
+from benchmarks.plan import RunSpec
+from benchmarks.records import write_record
+from gan_zoo.errors import ConfigError
+
+Record = dict[str, Any]
+
+
+def run_local(specs: list[RunSpec], out: Path, **kwargs: Any) -> Iterator[Record]:
+    for spec in specs:
+        yield execute_run(spec, out, **kwargs)
+
+
+def _init_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def run_pool(specs: list[RunSpec], out: Path, jobs: int, **kwargs: Any) -> Iterator[Record]:
+    """``jobs`` runs at a time, each with its share of the cores."""
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    kwargs = {**kwargs, "progress": False}
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(threads,)) as pool:
+        futures = [pool.submit(execute_run, spec, out, **kwargs) for spec in specs]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def run_ray(
+    specs: list[RunSpec],
+    out: Path,
+    address: str | None = None,
+    num_cpus: float = 1,
+    num_gpus: float = 0,
+    **kwargs: Any,
+) -> Iterator[Record]:
+    """Each run is one Ray task; records come back to this driver, which writes them."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--executor ray needs Ray: pip install 'gan-zoo[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    remote: Callable = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus)(_ray_task)
+    kwargs = {**kwargs, "progress": False, "write": False}
+    pending = {remote.remote(spec, str(out), kwargs): spec for spec in specs}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            pending.pop(ref)
+            record = ray.get(ref)
+            if not record.get("skipped"):
+                write_record(out, record)
+            yield record
+
+
+def _ray_task(spec: RunSpec, out: str, kwargs: dict[str, Any]) -> Record:
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("OMP_NUM_THREADS", "1"))))
+    return execute_run(spec, Path(out), **kwargs)

@@ -1,0 +1,82 @@
+"""The run list: one run per (model, dataset, seed, budget, overrides), each with a stable id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from gan_zoo.config import budget as check_budget
+from gan_zoo.config import hparams_for
+from gan_zoo.data import available as datasets_available
+from gan_zoo.errors import ConfigError
+from gan_zoo.models import available as models_available
+from gan_zoo.models import canonical
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    model: str
+    dataset: str
+    seed: int
+    budget: str
+    overrides: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def run_id(self) -> str:
+        """Readable and stable: the same inputs always name the same run folder and record."""
+        rid = f"{self.dataset}__{self.model}__{self.budget}__seed{self.seed}"
+        if self.overrides:
+            digest = hashlib.sha256(json.dumps(sorted(self.overrides)).encode()).hexdigest()[:8]
+            rid += f"__{digest}"
+        return rid
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "dataset": self.dataset,
+            "seed": self.seed,
+            "budget": self.budget,
+            "overrides": dict(self.overrides),
+        }
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"3"`` means seeds 0, 1, 2; ``"0,4,7"`` is an explicit list."""
+    text = text.strip()
+    try:
+        if "," in text:
+            seeds = [int(s) for s in text.split(",") if s.strip()]
+            if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+                raise ValueError
+            return seeds
+        count = int(text)
+        if count < 1:
+            raise ValueError
+        return list(range(count))
+    except ValueError:
+        raise ConfigError(
+            f"--seeds expects a count (e.g. 3) or a comma list of distinct non-negative seeds (e.g. 0,1,2), got {text!r}"
+        ) from None
+
+
+def parse_models(text: str | None) -> list[str]:
+    if not text or text.strip() == "all":
+        return models_available()
+    names = [canonical(n.strip()) for n in text.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("--models is empty; available: " + ", ".join(models_available()))
+    return list(dict.fromkeys(names))
+
+
+def plan_runs(
+    models: list[str], dataset: str, seeds: list[int], budget: str, overrides: dict[str, str]
+) -> list[RunSpec]:
+    """Validate every name and override up front, so a typo fails before any training."""
+    if dataset not in datasets_available():
+        raise ConfigError(f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}")
+    check_budget(budget)
+    for model in models:
+        hparams_for(model, dataset, overrides)  # raises on an unknown key or a bad value
+    frozen = tuple(sorted(overrides.items()))
+    return [RunSpec(m, dataset, s, budget, frozen) for m in models for s in seeds]

@@ -1,0 +1,50 @@
+"""Result records: one JSON file per run, the single source of truth for tables and plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gan_zoo.io import atomic_write_json
+
+
+def record_path(out: Path, run_id: str) -> Path:
+    return Path(out) / "records" / f"{run_id}.json"
+
+
+def read_record(out: Path, run_id: str) -> dict[str, Any] | None:
+    path = record_path(out, run_id)
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def write_record(out: Path, record: dict[str, Any]) -> Path:
+    clean = {k: v for k, v in record.items() if k != "skipped"}
+    return atomic_write_json(record_path(out, record["run_id"]), clean)
+
+
+def load_records(out: Path) -> list[dict[str, Any]]:
+    folder = Path(out) / "records"
+    if not folder.exists():
+        return []
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per run: identity columns, status, timings, and every metric as a column."""
+    rows = []
+    for rec in records:
+        row = {k: rec.get(k) for k in ("run_id", "model", "dataset", "budget", "seed", "status")}
+        row["overrides"] = json.dumps(rec.get("overrides") or {}, sort_keys=True)
+        for k in ("train_seconds", "eval_seconds", "images_per_second", "steps"):
+            row[k] = rec.get(k)
+        row.update(rec.get("metrics") or {})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,147 @@
+"""``python -m benchmarks.run``: train and evaluate models on one dataset over several seeds.
+
+Every (model, dataset, seed, budget, overrides) is one run with a stable id; finished runs are
+skipped, interrupted ones resume from their checkpoint, and each run leaves a JSON record under
+``<out>/records/`` that tables and plots are regenerated from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.plan import RunSpec, parse_models, parse_seeds, plan_runs
+from gan_zoo.config import BUDGETS, parse_overrides
+from gan_zoo.errors import ConfigError, GanZooError
+
+DEFAULT_OUT = Path("results")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description="Train and evaluate GAN-family models on one dataset, one record per run.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
+    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist | dsprites")
+    p.add_argument("--seeds", default="1", help="a count (3 = seeds 0,1,2) or a list (0,4,7)")
+    p.add_argument("--budget", default="quick", help="|".join(BUDGETS))
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a hyperparameter (repeatable), e.g. --set lr_g=5e-4")
+    p.add_argument("--data-root", default=None, help="data folder (default: $GAN_ZOO_DATA or the user cache)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where records, runs, tables go")
+    p.add_argument("--executor", choices=("local", "ray"), default="local")
+    p.add_argument("--ray-address", default=None, help="address of an existing Ray cluster (default: start one)")
+    p.add_argument("--ray-cpus", type=float, default=1.0, help="CPUs per Ray task")
+    p.add_argument("--ray-gpus", type=float, default=0.0, help="GPUs per Ray task")
+    p.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (local executor)")
+    p.add_argument("--num-samples", type=int, default=10_000, help="generated samples per evaluation")
+    p.add_argument("--force", action="store_true", help="rerun even runs that are complete")
+    p.add_argument("--list", action="store_true", help="list models, datasets, budgets and metrics, then exit")
+    p.add_argument("--dry-run", action="store_true", help="print the run list and exit")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def check_out_writable(out: Path) -> None:
+    """Fail before anything is written if ``out`` cannot be created or written."""
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ConfigError(f"--out {out}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: {probe} is not writable")
+
+
+def print_listing() -> None:
+    from gan_zoo.data import available as datasets
+    from gan_zoo.metrics.catalog import METRICS
+    from gan_zoo.models import available, describe
+
+    print("models:")
+    for name in available():
+        print(f"  {name:16s} {describe(name)}")
+    print("datasets:")
+    for name in datasets():
+        print(f"  {name}")
+    print("budgets:")
+    for b in BUDGETS.values():
+        print(f"  {b.name:16s} {b.steps} steps; {b.description}")
+    print("metrics:")
+    for key, text in METRICS.items():
+        print(f"  {key:22s} {text}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.list:
+            print_listing()
+            return 0
+        if args.jobs < 1:
+            raise ConfigError("--jobs must be at least 1")
+        specs = plan_runs(
+            parse_models(args.models), args.dataset, parse_seeds(args.seeds), args.budget,
+            parse_overrides(args.overrides),
+        )
+        if args.dry_run:
+            for spec in specs:
+                print(spec.run_id)
+            return 0
+        check_out_writable(args.out)
+    except GanZooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return execute(specs, args)
+
+
+def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
+    from benchmarks.executors import run_local, run_pool, run_ray
+    from benchmarks.summary import summary_table
+
+    common = dict(
+        data_root=args.data_root, device=None if args.device == "auto" else args.device,
+        force=args.force, progress=not args.no_progress, num_samples=args.num_samples,
+    )
+    t0 = time.perf_counter()
+    if args.executor == "ray":
+        stream = run_ray(specs, args.out, args.ray_address, args.ray_cpus, args.ray_gpus, **common)
+    elif args.jobs > 1:
+        stream = run_pool(specs, args.out, args.jobs, **common)
+    else:
+        stream = run_local(specs, args.out, **common)
+    records = []
+    try:
+        for i, record in enumerate(stream, 1):
+            records.append(record)
+            state = "skipped (complete)" if record.get("skipped") else record.get("status")
+            extra = f": {record['error']}" if record.get("error") else ""
+            print(f"[{i}/{len(specs)}] {record['run_id']}: {state}{extra}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: checkpoints are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+    except GanZooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(summary_table(records))
+    print(f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}")
+    failed = [r for r in records if r.get("status") != "complete"]
+    if failed:
+        print(f"{len(failed)} run(s) did not complete: " + ", ".join(r["run_id"] for r in failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

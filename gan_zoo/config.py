@@ -1,0 +1,156 @@
+"""Every hyperparameter and training budget, in one readable place.
+
+Resolution order for a run: COMMON, then the model's entry, then the dataset's entry, then the
+(model, dataset) entry, then the user's ``key=value`` overrides. Values are plain Python so a
+run record can store the resolved config verbatim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gan_zoo.errors import ConfigError
+
+COMMON: dict[str, Any] = {
+    # InfoGAN official launcher (openai/InfoGAN): Adam beta1 0.5, D 2e-4, G 1e-3, batch 128.
+    "batch_size": 128,
+    "lr_d": 2e-4,
+    "lr_g": 1e-3,
+    "beta1": 0.5,
+    "beta2": 0.999,
+    "adv_loss": "ns",
+    # Latent layout shared by the 28x28 families so every generator gets the same 74 inputs:
+    # z 62-d Unif(-1, 1), one Cat(10) code (or the label, for conditional models), two Unif codes.
+    "noise_dim": 62,
+    "num_cat": 1,
+    "cat_size": 10,
+    "num_cont": 2,
+    # Information term weights: 1 for the discrete code (paper); 0.1 for the continuous codes,
+    # since with a fixed-std Gaussian Q their term otherwise pulls G towards trivially
+    # decodable, low-diversity images (paper section 6 notes continuous codes want a smaller
+    # lambda; PyTorch-GAN uses 0.1 as well).
+    "lambda_cat": 1.0,
+    "lambda_cont": 0.1,
+    "learn_std": False,
+    "aux_weight": 1.0,
+    # speed options (issue 6); all off means a plain fp32 eager loop
+    "amp": False,
+    "compile": False,
+    "channels_last": False,
+}
+
+MODELS: dict[str, dict[str, Any]] = {
+    "gan": {},
+    "cgan": {"num_cat": 0},
+    "acgan": {"num_cat": 0},
+    "infogan": {},
+    "infogan_noinfo": {},
+    # Stacked GAN (Huang et al. 2017; xunhuang1995/SGAN MNIST defaults).
+    "sgan": {
+        "batch_size": 100,
+        "lr_d": 1e-4,
+        "lr_g": 1e-4,
+        "z1_dim": 50,
+        "z0_dim": 50,
+        "w_adv": 1.0,
+        "w_cond": 1.0,
+        "w_ent": 10.0,
+        "use_cond": True,
+        "use_ent": True,
+        # fraction of the steps trained level by level before switching to joint training
+        "independent_fraction": 0.3,
+        "encoder_epochs": 2,
+        "encoder_seed": 0,
+    },
+}
+
+DATASETS: dict[str, dict[str, Any]] = {
+    "mnist": {},
+    "fashion-mnist": {},
+    # InfoGAN-CR (Lin et al. 2020) dSprites setup: 5 Unif(-1,1) codes + 5 noise, batch 64,
+    # G 1e-3, D/Q 2e-3, information weight 0.05, Q with fixed std.
+    "dsprites": {
+        "noise_dim": 5,
+        "num_cat": 0,
+        "num_cont": 5,
+        "batch_size": 64,
+        "lr_d": 2e-3,
+        "lr_g": 1e-3,
+        "lambda_cont": 0.05,
+    },
+}
+
+MODEL_DATASET: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a run trains and how often it checkpoints and logs."""
+
+    name: str
+    steps: int
+    checkpoint_every: int
+    log_every: int
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+BUDGETS: dict[str, Budget] = {
+    "smoke": Budget("smoke", 30, 15, 5, "a few dozen steps: plumbing and tests"),
+    "quick": Budget("quick", 1500, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"),
+    "paper": Budget("paper", 5000, 500, 100, "the official InfoGAN schedule: 50 epochs x 100 updates"),
+}
+
+
+def budget(name: str) -> Budget:
+    if name not in BUDGETS:
+        raise ConfigError(f"unknown budget {name!r}; choose one of: {', '.join(BUDGETS)}")
+    return BUDGETS[name]
+
+
+def hparams_for(model: str, dataset: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The resolved hyperparameters of ``model`` on ``dataset`` with ``overrides`` applied."""
+    hp = dict(COMMON)
+    hp.update(MODELS.get(model, {}))
+    hp.update(DATASETS.get(dataset, {}))
+    hp.update(MODEL_DATASET.get((model, dataset), {}))
+    for key, value in (overrides or {}).items():
+        if key not in hp:
+            raise ConfigError(f"unknown setting {key!r} for {model} on {dataset}; valid keys: {', '.join(sorted(hp))}")
+        hp[key] = coerce(key, value, hp[key])
+    return hp
+
+
+def coerce(key: str, value: Any, default: Any) -> Any:
+    """Turn a command-line string into the type of the default it replaces."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"setting {key}={value!r}: expected a {type(default).__name__}") from None
+    return value
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``["lr_g=1e-3", ...]`` to a dict; malformed pairs are a ConfigError."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"--set expects key=value, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out

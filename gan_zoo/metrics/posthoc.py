@@ -1,0 +1,125 @@
+"""A post-hoc inversion encoder: learn to read a frozen generator's codes from its images.
+
+Every model gets the same measurement this way, with or without a Q head of its own: a fresh
+encoder of one fixed architecture is trained on fresh samples G(z, c) to predict c (categorical
+codes, continuous codes and, for conditional models, the label), then scored on held-out
+samples. A Q trained alongside G is then not the only witness of what the codes carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan_zoo.models.base import GanModel, to_float
+
+# protocol constants, the same for every model
+TRAIN_STEPS = 400
+BATCH = 128
+LR = 1e-3
+EVAL_SAMPLES = 5000
+
+
+class InversionEncoder(nn.Module):
+    """A small conv net (conv 32, conv 64, FC 256) for 28x28 or 64x64 images."""
+
+    def __init__(self, channels: int, size: int, out_dim: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width, c = 32, channels
+        while size > 7:
+            layers += [nn.Conv2d(c, width, 4, 2, 1), nn.BatchNorm2d(width), nn.LeakyReLU(0.1)]
+            c, size, width = width, size // 2, min(width * 2, 64)
+        self.conv = nn.Sequential(*layers, nn.Flatten())
+        self.fc = nn.Sequential(
+            nn.Linear(c * size * size, 256), nn.LeakyReLU(0.1), nn.Linear(256, out_dim)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.conv(x))
+
+
+@dataclass
+class PosthocResult:
+    """Held-out targets and predictions (CPU tensors), and the trained encoder."""
+
+    encoder: InversionEncoder
+    cat_true: torch.Tensor  # N x num_cat
+    cat_pred: torch.Tensor  # N x num_cat (argmax)
+    cat_logits: list[torch.Tensor]
+    cont_true: torch.Tensor  # N x num_cont
+    cont_pred: torch.Tensor
+    labels_true: torch.Tensor | None
+    labels_pred: torch.Tensor | None
+
+
+def _targets_layout(model: GanModel) -> tuple[list[int], int, int]:
+    lay = model.latent
+    cats = [c.num_categories for c in lay.categorical]
+    return cats, len(lay.continuous), lay.label_classes or 0
+
+
+def fit_posthoc_encoder(
+    model: GanModel, seed: int = 0, steps: int = TRAIN_STEPS, eval_samples: int = EVAL_SAMPLES
+) -> PosthocResult:
+    """Train the inversion encoder on the frozen ``model`` and predict on held-out samples."""
+    device = model.device
+    cats, n_cont, n_labels = _targets_layout(model)
+    out_dim = sum(cats) + n_cont + n_labels
+    gen = torch.Generator(device=device).manual_seed(seed)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        c, h, _ = _image_shape(model, gen)
+        enc = InversionEncoder(c, h, out_dim).to(device)
+    opt = torch.optim.Adam(enc.parameters(), lr=LR)
+
+    def split(out: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
+        logits, start = [], 0
+        for k in cats:
+            logits.append(out[:, start : start + k])
+            start += k
+        cont = out[:, start : start + n_cont]
+        start += n_cont
+        return logits, cont, (out[:, start:] if n_labels else None)
+
+    enc.train()
+    for _ in range(steps):
+        s = model.sample(BATCH, generator=gen)
+        logits, cont, lab = split(enc(to_float(s.images.to(device))))
+        loss = sum(F.cross_entropy(lg, s.cat[:, i].to(device)) for i, lg in enumerate(logits)) + 0.0
+        if n_cont:
+            loss = loss + F.mse_loss(cont, s.cont.to(device), reduction="sum") / BATCH
+        if lab is not None:
+            loss = loss + F.cross_entropy(lab, s.labels.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    enc.eval()
+    held = model.sample(eval_samples, generator=gen)
+    with torch.inference_mode():
+        outs = torch.cat(
+            [
+                enc(to_float(held.images[i : i + 1000].to(device))).cpu()
+                for i in range(0, eval_samples, 1000)
+            ]
+        )
+    logits, cont, lab = split(outs)
+    return PosthocResult(
+        encoder=enc,
+        cat_true=held.cat,
+        cat_pred=torch.stack([lg.argmax(1) for lg in logits], 1) if logits else held.cat,
+        cat_logits=logits,
+        cont_true=held.cont,
+        cont_pred=cont,
+        labels_true=held.labels,
+        labels_pred=None if lab is None else lab.argmax(1),
+    )
+
+
+def _image_shape(model: GanModel, gen: torch.Generator) -> tuple[int, int, int]:
+    probe = model.sample(2, generator=torch.Generator(device=model.device).manual_seed(0))
+    return tuple(probe.images.shape[1:])

@@ -1,0 +1,80 @@
+"""Latent traversals: for each code, rows share their noise and columns sweep the code.
+
+Categorical codes (and the label of a conditional model) show every category; continuous codes
+sweep -2..2, beyond the training range [-1, 1], as the InfoGAN paper's Figure 2 does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torchvision.utils import save_image
+
+from gan_zoo.models.base import GanModel
+
+CONT_VALUES = torch.linspace(-2, 2, 9)
+
+
+@torch.inference_mode()
+def traversal_grid(model: GanModel, code: str, rows: int = 8, seed: int = 0) -> tuple[torch.Tensor, int]:
+    """Images in [0, 1] (rows * columns, row-major) and the column count, for one code (c1, ... or ``label``)."""
+    lay = model.latent
+    gen = torch.Generator(device=model.device).manual_seed(seed)
+    base = model.latent.sample(rows, gen, model.device)
+    cat_names = [c.name for c in lay.categorical]
+    cont_names = [c.name for c in lay.continuous]
+    if code in cat_names:
+        values = torch.arange(lay.categorical[cat_names.index(code)].num_categories)
+    elif code in cont_names:
+        values = CONT_VALUES
+    elif code == "label" and lay.label_classes:
+        values = torch.arange(lay.label_classes)
+    else:
+        raise KeyError(f"{model.name} has no code {code!r}; it has {cat_names + cont_names}")
+    cols = len(values)
+    # repeat each row's latent across the columns, then set the swept code per column
+    rep = lambda t: None if t is None else t.repeat_interleave(cols, dim=0)  # noqa: E731
+    cat, cont, labels = rep(base.cat).clone(), rep(base.cont).clone(), rep(base.labels)
+    sweep = values.repeat(rows).to(model.device)
+    if code in cat_names:
+        cat[:, cat_names.index(code)] = sweep.long()
+    elif code in cont_names:
+        cont[:, cont_names.index(code)] = sweep.float()
+    else:
+        labels = sweep.long()
+    latent = type(base)(
+        z=rep(base.z), cat=cat, cont=cont, labels=labels, extra={k: rep(v) for k, v in base.extra.items()}
+    )
+    was_training = model.training
+    model.eval()
+    try:
+        images = model.generate(latent)
+    finally:
+        model.train(was_training)
+    return images.float().cpu(), cols
+
+
+def traversal_codes(model: GanModel) -> list[str]:
+    names = [c.name for c in model.latent.categorical] + [c.name for c in model.latent.continuous]
+    return names + (["label"] if model.latent.label_classes else [])
+
+
+def write_traversals(model: GanModel, folder: Path, rows: int = 8, seed: int = 0) -> list[Path]:
+    """One PNG per code: ``traversal_<code>.png``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for code in traversal_codes(model):
+        images, cols = traversal_grid(model, code, rows, seed)
+        path = folder / f"traversal_{code}.png"
+        save_image(images, path, nrow=cols, padding=1, pad_value=0.5)
+        paths.append(path)
+    return paths
+
+
+def write_sample_grid(images_uint8: torch.Tensor, path: Path, n: int = 100) -> Path:
+    """The first ``n`` samples as a square-ish grid."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nrow = int(n**0.5)
+    save_image(images_uint8[:n].float() / 255.0, path, nrow=nrow, padding=1, pad_value=0.5)
+    return path

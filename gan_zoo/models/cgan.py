@@ -1,0 +1,25 @@
+"""Conditional GAN (Mirza & Osindero 2014): the label is fed to G and to D as a one-hot vector."""
+
+from __future__ import annotations
+
+from gan_zoo.errors import ConfigError
+from gan_zoo.models.layouts import layout_from
+from gan_zoo.models.registry import register
+from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms
+
+
+def require_labels(dataset, model: str) -> int:
+    """Conditional models need class labels; dSprites has factors, not classes."""
+    if dataset.labels is None or not dataset.num_classes:
+        raise ConfigError(f"{model} needs class labels, which {dataset.name} does not have")
+    return int(dataset.num_classes)
+
+
+@register("cgan", "conditional GAN: one-hot label concatenated to G's input and D's features")
+def build_cgan(dataset, hp) -> SingleLevelGan:
+    classes = require_labels(dataset, "cgan")
+    model = SingleLevelGan(
+        layout_from(hp, classes), hp, dataset.image_shape, label_to_g=True, label_to_d=True
+    )
+    model.terms = adversarial_terms(hp["adv_loss"])
+    return model

@@ -1,0 +1,37 @@
+"""InfoGAN (Chen et al. 2016) and the paper's Figure 1 baseline.
+
+Follows the official launcher (openai/InfoGAN): Q shares D's trunk and sits in D's optimiser;
+the information term is added to both players' losses. Continuous codes use a fixed-std Gaussian
+Q (the official MNIST run) unless ``learn_std`` is set.
+"""
+
+from __future__ import annotations
+
+from gan_zoo.models.layouts import code_spec, layout_from
+from gan_zoo.models.registry import register
+from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, information_terms
+
+
+def _build(dataset, hp, train_generator: bool) -> SingleLevelGan:
+    layout = layout_from(hp)
+    spec = code_spec(layout, hp)
+    model = SingleLevelGan(layout, hp, dataset.image_shape, extra_heads={"q": spec.out_dim})
+    model.code_head = "q"
+    model.code_spec = spec
+    model.terms = adversarial_terms(hp["adv_loss"]) + information_terms(
+        spec, hp["lambda_cat"], hp["lambda_cont"], train_generator=train_generator
+    )
+    return model
+
+
+@register("infogan", "InfoGAN: Q head on D's trunk, information term on both players")
+def build_infogan(dataset, hp) -> SingleLevelGan:
+    return _build(dataset, hp, train_generator=True)
+
+
+@register(
+    "infogan_noinfo",
+    "InfoGAN's baseline (paper Fig. 1): Q learns to read the codes but G gets no information gradient",
+)
+def build_infogan_noinfo(dataset, hp) -> SingleLevelGan:
+    return _build(dataset, hp, train_generator=False)

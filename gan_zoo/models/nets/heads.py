@@ -1,0 +1,46 @@
+"""Heads that sit on a discriminator trunk: real/fake logit and a predictor of codes or labels.
+
+InfoGAN's Q head and ACGAN's auxiliary classifier use the same shape (FC 128, BN, lReLU, FC out)
+so that the families differ in what the head predicts, not in capacity.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def adversarial_head(features: int) -> nn.Module:
+    """One real/fake logit per image."""
+    return nn.Linear(features, 1)
+
+
+def predictor_head(features: int, out_dim: int, hidden: int = 128, leak: float = 0.1) -> nn.Module:
+    """FC hidden -> BN -> lReLU -> FC out_dim (InfoGAN's Q head, appendix C.1)."""
+    return nn.Sequential(
+        nn.Linear(features, hidden),
+        nn.BatchNorm1d(hidden),
+        nn.LeakyReLU(leak),
+        nn.Linear(hidden, out_dim),
+    )
+
+
+class Discriminator(nn.Module):
+    """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present)."""
+
+    def __init__(self, trunk: nn.Module, heads: dict[str, nn.Module], label_classes: int | None = None) -> None:
+        super().__init__()
+        self.trunk = trunk
+        self.heads = nn.ModuleDict(heads)
+        self.label_classes = label_classes
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        from gan_zoo.models.conditioning import with_label
+
+        cond = None
+        if self.label_classes:
+            cond = with_label(x.new_zeros(x.shape[0], 0), labels, self.label_classes)
+        h = self.trunk(x, cond)
+        out = {name: head(h) for name, head in self.heads.items()}
+        out["adv"] = out["adv"].squeeze(1)
+        return out

@@ -1,0 +1,117 @@
+"""Stacked GAN's MNIST nets (Huang et al. 2017; xunhuang1995/SGAN MNIST defaults).
+
+Two levels: h0 = x (28x28), h1 = E0(x) (256-d ReLU features), y = E1(h1) (10 logits).
+G1 inverts E1 (label + z1 -> h1), G0 inverts E0 (h1 + z0 -> x); D1 and D0 judge each level and
+carry a Q head that reconstructs the level's noise (the entropy loss).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+FEATURE_DIM = 256
+D_LEAK = 0.2
+
+
+class SganEncoder(nn.Module):
+    """The bottom-up classifier E = E1 o E0 that Stacked GAN inverts (pretrained, then frozen)."""
+
+    def __init__(self, num_classes: int = 10, channels: int = 1) -> None:
+        super().__init__()
+        self.e0 = nn.Sequential(
+            nn.Conv2d(channels, 32, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(32 * 7 * 7, FEATURE_DIM),
+            nn.ReLU(),
+        )
+        self.e1 = nn.Linear(FEATURE_DIM, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.e1(self.e0(x))
+
+
+class FeatureGenerator(nn.Module):
+    """G1: [z1, one-hot y] -> FC 512 -> FC 512 -> FC 256 ReLU (a fake h1)."""
+
+    def __init__(self, in_dim: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, 512),
+            nn.BatchNorm1d(512),
+            nn.ReLU(),
+            nn.Linear(512, 512),
+            nn.BatchNorm1d(512),
+            nn.ReLU(),
+            nn.Linear(512, FEATURE_DIM),
+            nn.ReLU(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ImageGenerator(nn.Module):
+    """G0: z0 -> FC 128; with h1 -> FC 128*4*4 -> upconvs to 28x28, sigmoid."""
+
+    def __init__(self, z_dim: int, channels: int = 1) -> None:
+        super().__init__()
+        self.noise = nn.Sequential(nn.Linear(z_dim, 128), nn.BatchNorm1d(128), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(128 + FEATURE_DIM, 128 * 4 * 4), nn.BatchNorm1d(128 * 4 * 4), nn.ReLU())
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(128, 64, 3, 2, 1),  # 4 -> 7
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1),  # 7 -> 14
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, channels, 4, 2, 1),  # 14 -> 28
+            nn.Sigmoid(),
+        )
+
+    def forward(self, h1: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
+        h = self.fc(torch.cat([self.noise(z0), h1], dim=1))
+        return self.deconv(h.view(-1, 128, 4, 4))
+
+
+class FeatureTrunk(nn.Module):
+    """D1's trunk on 256-d features: FC 256 -> FC 256, leaky ReLU 0.2."""
+
+    features = 256
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(FEATURE_DIM, 256), nn.LeakyReLU(D_LEAK), nn.Linear(256, 256), nn.LeakyReLU(D_LEAK)
+        )
+
+    def forward(self, h: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(h)
+
+
+class ImageTrunk(nn.Module):
+    """D0's trunk on images: conv 5x5 stride 2 with 32, 64, 128 maps -> FC 256, leaky ReLU 0.2."""
+
+    features = 256
+
+    def __init__(self, channels: int = 1) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, 32, 5, 2, 2),  # 28 -> 14
+            nn.LeakyReLU(D_LEAK),
+            nn.Conv2d(32, 64, 5, 2, 2),  # 14 -> 7
+            nn.LeakyReLU(D_LEAK),
+            nn.Conv2d(64, 128, 5, 2, 2),  # 7 -> 4
+            nn.LeakyReLU(D_LEAK),
+            nn.Flatten(),
+            nn.Linear(128 * 4 * 4, 256),
+            nn.LeakyReLU(D_LEAK),
+        )
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x)

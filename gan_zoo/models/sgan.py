@@ -1,0 +1,146 @@
+"""Stacked GAN (Huang, Li, Poursaeed, Hopcroft, Belongie, CVPR 2017): "sgan", alias stacked_gan.
+
+Two levels invert a frozen, pretrained encoder E = E1 o E0. Each level i has a generator Gi,
+a discriminator Di with a Q head, and three weighted losses: adversarial, conditional (Ei must
+recover the condition from the fake: cross-entropy on labels, Euclidean on features) and entropy
+(Q reconstructs the level's noise: the InfoGAN estimator, the same ``information_term``).
+
+Training: the first ``independent_fraction`` of the steps trains each level on real features
+(G0 conditioned on E0(x)); the rest trains jointly, G0 conditioned on G1's output, end to end.
+Noise is U[0, 1) as in the official code. The entropy loss is scaled to a per-dimension mean
+squared error (weight w_ent) so the paper's weights 1/1/10 keep their balance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from gan_zoo.losses import CodeSpec, Term, categorical_nll, d_adversarial, g_adversarial, information_term, squared_error
+from gan_zoo.models.base import GanModel, ParamGroup
+from gan_zoo.models.cgan import require_labels
+from gan_zoo.models.conditioning import label_width, with_label
+from gan_zoo.models.latent import Latent, LatentLayout
+from gan_zoo.models.nets.heads import Discriminator, adversarial_head
+from gan_zoo.models.nets.init import init_gan_weights
+from gan_zoo.models.nets.sgan import FeatureGenerator, FeatureTrunk, ImageGenerator, ImageTrunk, SganEncoder
+from gan_zoo.models.registry import register
+
+
+class StackedGan(GanModel):
+    def __init__(self, hp: dict[str, Any], encoder: SganEncoder, num_classes: int, channels: int) -> None:
+        layout = LatentLayout(
+            noise_dim=hp["z1_dim"], noise_low=0.0, noise_high=1.0, label_classes=num_classes,
+            extra_noise={"z0": hp["z0_dim"]},
+        )
+        super().__init__(layout, hp)
+        self.g1 = FeatureGenerator(hp["z1_dim"] + label_width(num_classes))
+        self.g0 = ImageGenerator(hp["z0_dim"], channels)
+        trunk1, trunk0 = FeatureTrunk(), ImageTrunk(channels)
+        self.d1 = Discriminator(trunk1, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z1_dim"])})
+        self.d0 = Discriminator(trunk0, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z0_dim"])})
+        init_gan_weights(self)
+        self.encoder = encoder  # after init: keep its pretrained weights
+        self.joint = False
+        self.terms = sgan_terms(hp)
+
+    # E is frozen: never let .train() put it back in training mode
+    def train(self, mode: bool = True) -> StackedGan:
+        super().train(mode)
+        self.encoder.eval()
+        return self
+
+    def schedule(self, step: int, total_steps: int) -> None:
+        self.joint = step >= int(self.hparams["independent_fraction"] * total_steps)
+
+    def param_groups(self) -> dict[str, ParamGroup]:
+        betas = (self.hparams["beta1"], self.hparams["beta2"])
+        d = [*self.d1.parameters(), *self.d0.parameters()]
+        g = [*self.g1.parameters(), *self.g0.parameters()]
+        return {"d": ParamGroup(d, self.hparams["lr_d"], betas), "g": ParamGroup(g, self.hparams["lr_g"], betas)}
+
+    def _features(self, latent: Latent) -> torch.Tensor:
+        return self.g1(with_label(latent.z, latent.labels, self.latent.label_classes))
+
+    def generate(self, latent: Latent) -> torch.Tensor:
+        return self.g0(self._features(latent), latent.extra["z0"])
+
+    def fake_pass(self, latent, real_x, real_y) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            h1_real = self.encoder.e0(real_x)
+        h1 = self._features(latent)
+        cond = h1 if self.joint else h1_real
+        return {"h1": h1, "h1_real": h1_real, "cond": cond, "x": self.g0(cond, latent.extra["z0"])}
+
+    def d_context(self, real_x, real_y, fakes, latent) -> dict[str, Any]:
+        return {
+            "real1": self.d1(fakes["h1_real"]),
+            "fake1": self.d1(fakes["h1"].detach()),
+            "real0": self.d0(real_x),
+            "fake0": self.d0(fakes["x"].detach()),
+            "latent": latent,
+            "log": {},
+        }
+
+    def g_context(self, real_x, real_y, fakes, latent) -> dict[str, Any]:
+        return {
+            "fake1": self.d1(fakes["h1"]),
+            "fake0": self.d0(fakes["x"]),
+            "enc1": self.encoder.e1(fakes["h1"]),
+            "enc0": self.encoder.e0(fakes["x"]),
+            "cond": fakes["cond"].detach(),
+            "latent": latent,
+            "log": {},
+        }
+
+    @torch.inference_mode()
+    def encoder_accuracy(self, n: int = 1000, generator: torch.Generator | None = None) -> float:
+        """How often E classifies a generated image as the label it was generated for."""
+        labels = torch.arange(n) % int(self.latent.label_classes)
+        samples = self.sample(n, labels=labels, generator=generator)
+        logits = self.encoder(samples.images.to(self.device).float() / 255.0)
+        return float((logits.argmax(1).cpu() == labels).float().mean())
+
+
+def _entropy(level: int, z_dim: int, weight: float) -> Term:
+    """Level ``level``'s entropy loss: Q reconstructs z_level (fixed-variance Gaussian Q)."""
+    spec = CodeSpec(continuous=z_dim)
+    noise = "z" if level == 1 else "z0"
+
+    def fn(ctx: dict[str, Any]) -> torch.Tensor:
+        lat: Latent = ctx["latent"]
+        target = lat.z if noise == "z" else lat.extra["z0"]
+        return information_term(ctx[f"fake{level}"]["q"], spec, cont_targets=target).loss
+
+    # information_term sums 0.5 * squared error over dims: rescale to a per-dim mean
+    return Term(f"ent{level}", "d", fn, weight * 2.0 / z_dim)
+
+
+def sgan_terms(hp: dict[str, Any]) -> list[Term]:
+    """adv (both levels, both players), cond (G only) and ent (Q in D's phase, G in G's)."""
+    w_adv, kind = hp["w_adv"], hp["adv_loss"]
+    terms = []
+    for level in (1, 0):
+        terms.append(
+            Term(f"adv{level}", "d", lambda c, lv=level: d_adversarial(c[f"real{lv}"]["adv"], c[f"fake{lv}"]["adv"]), w_adv)
+        )
+        terms.append(Term(f"adv{level}", "g", lambda c, lv=level: g_adversarial(c[f"fake{lv}"]["adv"], kind), w_adv))
+    if hp["use_cond"]:
+        terms.append(Term("cond1", "g", lambda c: categorical_nll(c["enc1"], c["latent"].labels), hp["w_cond"]))
+        terms.append(Term("cond0", "g", lambda c: squared_error(c["enc0"], c["cond"]) / c["cond"].shape[1], hp["w_cond"]))
+    if hp["use_ent"]:
+        for level, z_dim in ((1, hp["z1_dim"]), (0, hp["z0_dim"])):
+            ent = _entropy(level, z_dim, hp["w_ent"])
+            terms += [ent, Term(ent.name, "g", ent.fn, ent.weight)]
+    return terms
+
+
+@register("sgan", "Stacked GAN (Huang et al. 2017): two levels inverting a frozen encoder", aliases=("stacked_gan",))
+def build_sgan(dataset, hp) -> StackedGan:
+    classes = require_labels(dataset, "sgan")
+    from gan_zoo.models.sgan_encoder import pretrained_encoder
+
+    encoder = pretrained_encoder(dataset, seed=hp["encoder_seed"], epochs=hp["encoder_epochs"])
+    return StackedGan(hp, encoder, classes, dataset.image_shape[0])

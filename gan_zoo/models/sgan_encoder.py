@@ -1,0 +1,57 @@
+"""Stacked GAN's pretrained encoder: trained once per (data, seed, code version), then cached.
+
+The GAN inverts this network, so it is trained here on the dataset's labels and frozen; it is
+never used by any evaluation (the judge in gan_zoo.metrics is a different network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import torch
+
+from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.io import atomic_torch_save
+from gan_zoo.models.nets.sgan import SganEncoder
+from gan_zoo.paths import cache_root
+from gan_zoo.train.classifier import train_classifier
+
+# bump when SganEncoder or its training changes: old caches are then not reused
+ENCODER_VERSION = 1
+log = logging.getLogger(__name__)
+
+
+def encoder_digest(dataset: ImageDataset, seed: int, epochs: int) -> str:
+    key = f"{dataset.name}|{dataset.split}|{dataset.info}|{seed}|{epochs}|v{ENCODER_VERSION}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) -> SganEncoder:
+    """Load the cached encoder for ``dataset`` or train it on its labels (CPU or CUDA).
+
+    Runs under a forked RNG, so whether the encoder came from the cache or was trained just now
+    never changes the random state the GAN is initialised from.
+    """
+    with torch.random.fork_rng(devices=[]):
+        return _load_or_train(dataset, seed, epochs)
+
+
+def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder:
+    net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
+    path = cache_root() / "sgan_encoders" / f"{dataset.name}-{encoder_digest(dataset, seed, epochs)}.pt"
+    if path.exists():
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    else:
+        torch.manual_seed(seed)
+        net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        train_classifier(
+            net, dataset.images, dataset.labels, epochs=epochs, seed=seed, device=device, desc="sgan encoder"
+        )
+        net.cpu()
+        atomic_torch_save(path, net.state_dict())
+        log.info("trained Stacked GAN encoder, cached at %s", path)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net.eval()

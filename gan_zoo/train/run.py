@@ -1,0 +1,31 @@
+"""Seed, build and train one model: the call the runner and the tests make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gan_zoo.config import budget as get_budget
+from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.models import build
+from gan_zoo.models.base import GanModel
+from gan_zoo.train.seeding import seed_everything
+from gan_zoo.train.trainer import Trainer, TrainResult
+
+
+def train_run(
+    model_name: str,
+    dataset: ImageDataset,
+    budget: str = "smoke",
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    run_dir: str | Path | None = None,
+    device: str | None = None,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> tuple[GanModel, TrainResult]:
+    """The same seed gives the same initial weights, batches and latents (exactly, on CPU)."""
+    seed_everything(seed)
+    model = build(model_name, dataset, **(overrides or {}))
+    trainer = Trainer(model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after)
+    return model, trainer.fit()

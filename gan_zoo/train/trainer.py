@@ -1,0 +1,220 @@
+"""The one training loop every model runs through.
+
+Per step: draw a real batch by index and a latent batch, let the model generate once, sum the
+model's D terms and step D, then sum its G terms and step G. Around that: device placement,
+seeding, atomic checkpoints with every RNG state (exact resume on CPU), a SIGINT flag checked
+between steps (Ctrl-C saves and returns), divergence detection, history, and a progress bar.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from gan_zoo.config import Budget
+from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.io import atomic_torch_save
+from gan_zoo.models.base import GanModel
+from gan_zoo.train.batches import IndexSampler
+from gan_zoo.train.history import History
+from gan_zoo.train.seeding import rng_states, set_rng_states
+from gan_zoo.train.speed import SpeedOptions
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainResult:
+    status: str  # complete | diverged | interrupted
+    step: int
+    seconds: float
+    images_per_second: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    error: str | None = None
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    """CUDA when present, else CPU; an explicit choice wins."""
+    if device is None or str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Trainer:
+    def __init__(
+        self,
+        model: GanModel,
+        dataset: ImageDataset,
+        budget: Budget,
+        seed: int,
+        run_dir: str | Path | None = None,
+        device: str | torch.device | None = None,
+        progress: bool = True,
+        stop_after: int | None = None,
+    ) -> None:
+        self.device = pick_device(device)
+        self.model = model.to(self.device)
+        self.budget, self.seed, self.progress = budget, seed, progress
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.stop_after = stop_after  # for tests: behave as if interrupted after this many steps
+        self.speed = SpeedOptions.from_hparams(model.hparams, self.device)
+        self.images = dataset.images.to(self.device)
+        self.labels = None if dataset.labels is None else dataset.labels.to(self.device)
+        self.batch_size = int(model.hparams["batch_size"])
+        self.generator = torch.Generator(device=self.device).manual_seed(seed)
+        self.sampler = IndexSampler(len(dataset), self.batch_size, self.generator, self.device)
+        self.optimizers = {
+            name: torch.optim.Adam(group.params, lr=group.lr, betas=group.betas, **self.speed.adam_kwargs())
+            for name, group in model.param_groups().items()
+        }
+        self.history = History()
+        self.step = 0
+        self._stop = threading.Event()
+        self._step_fn = self.speed.wrap_step(self._train_step)
+
+    # --- checkpoints ----------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path | None:
+        return None if self.run_dir is None else self.run_dir / CHECKPOINT
+
+    def state_dict(self, status: str) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "status": status,
+            "model": self.model.state_dict(),
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "generator": self.generator.get_state(),
+            "sampler": self.sampler.state_dict(),
+            "history": self.history.state_dict(),
+            "rng": rng_states(),
+            "hparams": self.model.hparams,
+            "budget": self.budget.as_dict(),
+            "seed": self.seed,
+        }
+
+    def save(self, status: str = "running") -> None:
+        if self.checkpoint_path is not None:
+            atomic_torch_save(self.checkpoint_path, self.state_dict(status))
+            self.history.write_csv(self.run_dir / "history.csv")
+
+    def load(self, path: Path) -> str:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.generator.set_state(state["generator"].cpu() if self.device.type == "cpu" else state["generator"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.history.load_state_dict(state["history"], self.device)
+        set_rng_states(state["rng"])
+        self.step = int(state["step"])
+        return str(state["status"])
+
+    # --- the loop -------------------------------------------------------------------------
+    def _train_step(self, real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        model = self.model
+        latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
+        logs: dict[str, torch.Tensor] = {}
+        with self.speed.autocast():
+            fakes = model.fake_pass(latent, real_x, real_y)
+            d_ctx = model.d_context(real_x, real_y, fakes, latent)
+            loss_d = self._phase_loss("d", d_ctx, logs)
+        self._update("d", loss_d)
+        with self.speed.autocast():
+            g_ctx = model.g_context(real_x, real_y, fakes, latent)
+            loss_g = self._phase_loss("g", g_ctx, logs)
+        self._update("g", loss_g)
+        logs["loss_d"], logs["loss_g"] = loss_d.detach(), loss_g.detach()
+        logs.update({k: v for k, v in d_ctx["log"].items()})
+        return logs
+
+    def _phase_loss(self, phase: str, ctx: dict[str, Any], logs: dict[str, torch.Tensor]) -> torch.Tensor:
+        total = None
+        for term in self.model.terms:
+            if term.phase != phase:
+                continue
+            value = term.fn(ctx)
+            logs[f"{phase}_{term.name}"] = value.detach()
+            total = term.weight * value if total is None else total + term.weight * value
+        return total
+
+    def _update(self, name: str, loss: torch.Tensor) -> None:
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def fit(self) -> TrainResult:
+        """Train to the budget (resuming from the run folder's checkpoint if there is one)."""
+        path = self.checkpoint_path
+        if path is not None and path.exists():
+            status = self.load(path)
+            if status in ("complete", "diverged"):
+                return TrainResult(status, self.step, 0.0, 0.0, self.history.rows)
+        total = self.budget.steps
+        self.model.train()
+        start_step, t0 = self.step, time.perf_counter()
+        bar = tqdm(
+            total=total, initial=self.step, desc=f"{self.model.name} seed {self.seed}",
+            disable=not self.progress, leave=False, mininterval=1.0, dynamic_ncols=True,
+        )
+        status, error = "complete", None
+        with self._sigint_saves(), bar:
+            while self.step < total:
+                if self._stop.is_set() or (self.stop_after is not None and self.step >= self.stop_after):
+                    status = "interrupted"
+                    break
+                self.model.schedule(self.step, total)
+                idx = self.sampler.next()
+                real_x = self.speed.prepare_images(self.images[idx])
+                real_y = None if self.labels is None else self.labels[idx]
+                logs = self._step_fn(real_x, real_y)
+                if not bool(torch.isfinite(logs["loss_d"]) & torch.isfinite(logs["loss_g"])):
+                    status, error = "diverged", f"non-finite loss at step {self.step + 1}"
+                    break
+                self.history.add(logs)
+                self.step += 1
+                bar.update()
+                if self.step % self.budget.log_every == 0 or self.step == total:
+                    row = self.history.flush(self.step)
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k in ("loss_d", "loss_g", "li_c1")})
+                if self.step % self.budget.checkpoint_every == 0 and self.step < total:
+                    self.save()
+        seconds = time.perf_counter() - t0
+        done = self.step - start_step
+        if status == "diverged":
+            self.history.flush(self.step)
+            if path is not None:  # keep the last good checkpoint; mark the run as diverged
+                marker = torch.load(path, weights_only=False) if path.exists() else self.state_dict("diverged")
+                marker["status"] = "diverged"
+                atomic_torch_save(path, marker)
+        else:
+            self.save(status)
+        ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
+        return TrainResult(status, self.step, seconds, ips, self.history.rows, error)
+
+    @contextmanager
+    def _sigint_saves(self):
+        """Ctrl-C sets a flag the loop checks between steps, so the checkpoint is consistent."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum, frame):
+            if self._stop.is_set():  # a second Ctrl-C: stop now
+                signal.signal(signal.SIGINT, previous)
+                raise KeyboardInterrupt
+            self._stop.set()
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,85 @@
+"""The registry and the models' interface: names, shapes, fixed codes and labels."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_zoo.errors import ConfigError
+from gan_zoo.models import available, build, canonical
+
+EXPECTED = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
+
+
+def test_registry_lists_every_family():
+    assert available() == EXPECTED
+    assert canonical("stacked_gan") == "sgan"
+
+
+def test_unknown_model_error_lists_valid_names(mnist_small):
+    with pytest.raises(ConfigError) as err:
+        build("wgan", mnist_small)
+    assert "infogan" in str(err.value) and "wgan" in str(err.value)
+
+
+def test_unknown_override_is_a_config_error(mnist_small):
+    with pytest.raises(ConfigError, match="lr_gg"):
+        build("gan", mnist_small, lr_gg=1.0)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_sample_returns_uint8_images_and_the_codes_used(name, mnist_small):
+    torch.manual_seed(0)
+    model = build(name, mnist_small)
+    s = model.sample(7, generator=torch.Generator().manual_seed(1), batch_size=3)
+    assert s.images.shape == (7, 1, 28, 28) and s.images.dtype == torch.uint8
+    assert len(s.cat) == 7 and len(s.cont) == 7
+    if name in ("cgan", "acgan", "sgan"):
+        assert s.labels is not None and s.labels.max() < 10
+
+
+def test_fixed_codes_and_labels_are_respected(mnist_small):
+    torch.manual_seed(0)
+    info = build("infogan", mnist_small)
+    cat = torch.full((5, 1), 3)
+    cont = torch.tensor([[2.0, -2.0]] * 5)
+    s = info.sample(5, codes={"cat": cat, "cont": cont})
+    assert torch.equal(s.cat, cat) and torch.equal(s.cont, cont)
+    cgan = build("cgan", mnist_small)
+    labels = torch.arange(5)
+    assert torch.equal(cgan.sample(5, labels=labels).labels, labels)
+
+
+def test_code_changes_the_image_only_through_the_code(mnist_small):
+    """Same noise, different c1: InfoGAN's generator input differs only in the one-hot code."""
+    torch.manual_seed(0)
+    model = build("infogan", mnist_small).eval()
+    g = torch.Generator().manual_seed(5)
+    a = model.sample(4, codes={"cat": torch.zeros(4, 1, dtype=torch.long)}, generator=g)
+    g = torch.Generator().manual_seed(5)
+    b = model.sample(4, codes={"cat": torch.ones(4, 1, dtype=torch.long)}, generator=g)
+    assert not torch.equal(a.images, b.images)
+
+
+def test_same_seed_same_initial_weights(mnist_small):
+    torch.manual_seed(3)
+    a = build("infogan", mnist_small).state_dict()
+    torch.manual_seed(3)
+    b = build("infogan", mnist_small).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_conditional_models_refuse_unlabelled_data(mnist_small):
+    from dataclasses import replace
+
+    unlabelled = replace(mnist_small, labels=None, num_classes=None, name="dsprites")
+    with pytest.raises(ConfigError, match="labels"):
+        build("cgan", unlabelled)
+
+
+def test_noinfo_baseline_gives_the_generator_no_information_term(mnist_small):
+    info = build("infogan", mnist_small)
+    base = build("infogan_noinfo", mnist_small)
+    phases = lambda m: {(t.name, t.phase) for t in m.terms}  # noqa: E731
+    assert ("info", "g") in phases(info) and ("info", "d") in phases(info)
+    assert ("info", "g") not in phases(base) and ("info", "d") in phases(base)
