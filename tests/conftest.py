@@ -34,3 +34,21 @@ def real_data_root() -> Path:
         if all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_FILES):
             return root
     pytest.skip(f"real MNIST not found in {', '.join(map(str, candidates))}")
+
+
+@pytest.fixture(scope="session")
+def mnist_available(real_data_root: Path) -> Path:
+    """Real MNIST is there; GAN_ZOO_DATA points at it for this process and its children."""
+    os.environ["GAN_ZOO_DATA"] = str(real_data_root)
+    return real_data_root
+
+
+@pytest.fixture(scope="session")
+def mnist_small(real_data_root: Path):
+    """The first 6,000 MNIST training images: enough for models to learn in a few dozen steps."""
+    from dataclasses import replace
+
+    from gan_zoo.data import load_dataset
+
+    full = load_dataset("mnist", "train", root=real_data_root)
+    return replace(full, images=full.images[:6000].clone(), labels=full.labels[:6000].clone())

@@ -42,7 +42,7 @@ def test_discriminator_beats_chance_after_a_few_steps(mnist_small):
     seed_everything(0)
     model = build("gan", mnist_small)
     Trainer(model, mnist_small, Budget("t", 25, 1000, 5, ""), seed=0, progress=False).fit()
-    model.eval()
+    # train mode, as D sees batches while training: 25 steps leave BN running stats unsettled
     with torch.no_grad():
         real = model.discriminator(mnist_small.images[-500:].float() / 255)["adv"]
         fake = model.discriminator(model.generate(model.latent.sample(500, torch.Generator().manual_seed(9))))["adv"]

@@ -118,6 +118,14 @@ class Trainer:
         return str(state["status"])
 
     # --- the loop -------------------------------------------------------------------------
+    def train_step(self, total_steps: int | None = None) -> dict[str, torch.Tensor]:
+        """One D and one G update on the next batch; returns the step's detached logs."""
+        self.model.schedule(self.step, total_steps or self.budget.steps)
+        idx = self.sampler.next()
+        real_x = self.speed.prepare_images(self.images[idx])
+        real_y = None if self.labels is None else self.labels[idx]
+        return self._step_fn(real_x, real_y)
+
     def _train_step(self, real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
         model = self.model
         latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
@@ -171,11 +179,7 @@ class Trainer:
                 if self._stop.is_set() or (self.stop_after is not None and self.step >= self.stop_after):
                     status = "interrupted"
                     break
-                self.model.schedule(self.step, total)
-                idx = self.sampler.next()
-                real_x = self.speed.prepare_images(self.images[idx])
-                real_y = None if self.labels is None else self.labels[idx]
-                logs = self._step_fn(real_x, real_y)
+                logs = self.train_step(total)
                 if not bool(torch.isfinite(logs["loss_d"]) & torch.isfinite(logs["loss_g"])):
                     status, error = "diverged", f"non-finite loss at step {self.step + 1}"
                     break

@@ -1,0 +1,1 @@
+"""Speed checks: pytest-benchmark tests and the harness-vs-baseline comparison."""

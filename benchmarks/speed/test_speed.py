@@ -1,0 +1,71 @@
+"""pytest-benchmark speed checks (``tox -e bench`` or ``pytest benchmarks/speed --benchmark-only``).
+
+Saved under ``results/speed/`` with the machine description and compared with the previous
+saved run, so a slowdown shows as a ratio, never as a timed assert.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gan_zoo.config import Budget
+from gan_zoo.models import available, build
+from gan_zoo.train import Trainer
+from gan_zoo.train.seeding import seed_everything
+
+
+@pytest.mark.parametrize("name", available())
+def test_training_step(benchmark, mnist, name):
+    """One D and one G update at batch 128 (sgan keeps its paper batch of 100)."""
+    seed_everything(0)
+    model = build(name, mnist, batch_size=128) if name != "sgan" else build(name, mnist)
+    trainer = Trainer(model, mnist, Budget("b", 10**6, 10**9, 10**9, ""), seed=0, progress=False)
+    trainer.train_step()
+    benchmark.pedantic(trainer.train_step, rounds=5, iterations=1, warmup_rounds=1)
+
+
+def test_sample_10k(benchmark, mnist):
+    seed_everything(0)
+    model = build("infogan", mnist)
+    benchmark.pedantic(lambda: model.sample(10_000, generator=torch.Generator().manual_seed(0)), rounds=3)
+
+
+def test_judge_features_10k(benchmark, mnist):
+    from gan_zoo.metrics.judge import get_judge
+
+    judge = get_judge("mnist")
+    images = mnist.images[:10_000]
+    benchmark.pedantic(lambda: judge.features(images), rounds=3)
+
+
+def test_fid_from_features(benchmark):
+    from gan_zoo.metrics.fidelity import fid_from_features
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(10_000, 128)), rng.normal(size=(10_000, 128)) + 0.1
+    benchmark.pedantic(lambda: fid_from_features(a, b), rounds=3)
+
+
+@pytest.mark.parametrize("metric", ["mig", "dci"])
+def test_disentanglement_on_10k_codes(benchmark, metric):
+    from gan_zoo.data.dsprites import DSpritesGroundTruth
+    from gan_zoo.metrics import disentanglement
+
+    truth = DSpritesGroundTruth.rendered()
+    fn = {"mig": disentanglement.mig, "dci": disentanglement.dci}[metric]
+    rng = np.random.default_rng(0)
+
+    def representation(observations):  # a fixed random linear read-out of the pixels
+        flat = observations.reshape(len(observations), -1).astype(np.float32)
+        return flat @ np.random.default_rng(1).normal(size=(flat.shape[1], 5)).astype(np.float32)
+
+    benchmark.pedantic(lambda: fn(truth, representation, rng), rounds=1, iterations=1)
+
+
+def test_dsprites_render_slice(benchmark):
+    from gan_zoo.data.dsprites_render import render
+
+    indices = np.arange(0, 737_280, 29)  # 25,424 images spread over every factor
+    benchmark.pedantic(lambda: render(indices), rounds=3)
