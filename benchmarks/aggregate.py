@@ -28,7 +28,16 @@ def aggregate(records: list[dict]) -> pd.DataFrame:
                 continue
             std = float(values.std(ddof=1)) if n > 1 else float("nan")
             ci = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else float("nan")
-            rows.append(dict(zip(ID_COLUMNS, key, strict=True), metric=metric, mean=float(values.mean()), std=std, ci95=ci, n=n))
+            rows.append(
+                dict(
+                    zip(ID_COLUMNS, key, strict=True),
+                    metric=metric,
+                    mean=float(values.mean()),
+                    std=std,
+                    ci95=ci,
+                    n=n,
+                )
+            )
     return pd.DataFrame(rows)
 
 

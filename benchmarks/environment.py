@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import subprocess
 from functools import lru_cache
@@ -10,7 +11,16 @@ from pathlib import Path
 
 import torch
 
-PACKAGES = ("torch", "torchvision", "torch-fidelity", "numpy", "scipy", "scikit-learn", "pandas", "gan-zoo")
+PACKAGES = (
+    "torch",
+    "torchvision",
+    "torch-fidelity",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pandas",
+    "gan-zoo",
+)
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +33,10 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", "gan_zoo", "benchmarks"],
-            cwd=root, capture_output=True, text=True, check=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -33,10 +46,8 @@ def git_commit() -> str:
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
@@ -52,7 +63,11 @@ def cpu_name() -> str:
 
 
 def device_description(device: torch.device) -> dict[str, str | int]:
-    desc: dict[str, str | int] = {"device": str(device), "cpu": cpu_name(), "threads": torch.get_num_threads()}
+    desc: dict[str, str | int] = {
+        "device": str(device),
+        "cpu": cpu_name(),
+        "threads": torch.get_num_threads(),
+    }
     if device.type == "cuda":
         desc["gpu"] = torch.cuda.get_device_name(device)
     return desc

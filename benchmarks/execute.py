@@ -63,7 +63,14 @@ def execute_run(
 
         dataset = load_dataset(spec.dataset, "train", root=data_root)
         model, result = train_run(
-            spec.model, dataset, spec.budget, spec.seed, dict(spec.overrides), run_dir, str(dev), progress
+            spec.model,
+            dataset,
+            spec.budget,
+            spec.seed,
+            dict(spec.overrides),
+            run_dir,
+            str(dev),
+            progress,
         )
         record.update(
             status=result.status,
@@ -76,16 +83,22 @@ def execute_run(
             from gan_zoo.metrics.suite import evaluate
 
             t0 = time.perf_counter()
-            record["metrics"] = evaluate(model, dataset, run_dir, seed=spec.seed, root=data_root, num_samples=num_samples)
+            record["metrics"] = evaluate(
+                model, dataset, run_dir, seed=spec.seed, root=data_root, num_samples=num_samples
+            )
             record["eval_seconds"] = round(time.perf_counter() - t0, 2)
             prev = read_record(out, spec.run_id)
             if prev is not None and prev.get("train_seconds") and result.seconds < 1.0:
-                record["train_seconds"] = prev["train_seconds"]  # finished earlier; evaluation re-run
+                record["train_seconds"] = prev[
+                    "train_seconds"
+                ]  # finished earlier; evaluation re-run
     except GanZooError as exc:
         record.update(status="failed", error=str(exc))
     except Exception as exc:  # a bug or a crash in one run must not stop the suite
         log.exception("run %s failed", spec.run_id)
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        record.update(
+            status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
+        )
     finally:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

@@ -35,7 +35,9 @@ def run_pool(specs: list[RunSpec], out: Path, jobs: int, **kwargs: Any) -> Itera
     """``jobs`` runs at a time, each with its share of the cores."""
     threads = max(1, (os.cpu_count() or 1) // jobs)
     kwargs = {**kwargs, "progress": False}
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(threads,)
+    ) as pool:
         futures = [pool.submit(execute_run, spec, out, **kwargs) for spec in specs]
         for fut in as_completed(futures):
             yield fut.result()
@@ -55,7 +57,9 @@ def run_ray(
     except ImportError:
         raise ConfigError("--executor ray needs Ray: pip install 'gan-zoo[ray]'") from None
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        ray.init(
+            address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
+        )
     remote: Callable = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus)(_ray_task)
     kwargs = {**kwargs, "progress": False, "write": False}
     pending = {remote.remote(spec, str(out), kwargs): spec for spec in specs}

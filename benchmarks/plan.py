@@ -74,7 +74,9 @@ def plan_runs(
 ) -> list[RunSpec]:
     """Validate every name and override up front, so a typo fails before any training."""
     if dataset not in datasets_available():
-        raise ConfigError(f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}")
+        raise ConfigError(
+            f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}"
+        )
     check_budget(budget)
     for model in models:
         hparams_for(model, dataset, overrides)  # raises on an unknown key or a bad value

@@ -14,18 +14,31 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-from benchmarks.records import load_records, records_frame  # noqa: E402
-from benchmarks.tables import ORDER  # noqa: E402
-from gan_zoo.metrics.catalog import METRICS  # noqa: E402
+from benchmarks.records import load_records, records_frame
+from benchmarks.tables import ORDER
+from gan_zoo.metrics.catalog import METRICS
 
 PLOT_METRICS = (
-    "fid", "precision", "recall", "isc", "li_bound_c1", "code_acc_c1", "code_mi_c1", "label_acc",
-    "posthoc_mi", "posthoc_r2", "mig", "sap", "dci_disentanglement", "factorvae", "betavae",
+    "fid",
+    "precision",
+    "recall",
+    "isc",
+    "li_bound_c1",
+    "code_acc_c1",
+    "code_mi_c1",
+    "label_acc",
+    "posthoc_mi",
+    "posthoc_r2",
+    "mig",
+    "sap",
+    "dci_disentanglement",
+    "factorvae",
+    "betavae",
 )
 CURVES = ("loss_d", "loss_g", "li_c1")
 
@@ -35,26 +48,45 @@ def _label(rec_model: str, budget: str) -> str:
 
 
 def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
-    frame = records_frame([r for r in records if r.get("dataset") == dataset and r.get("status") == "complete"])
+    frame = records_frame(
+        [r for r in records if r.get("dataset") == dataset and r.get("status") == "complete"]
+    )
     if frame.empty:
         return None
     frame["run"] = [_label(m, b) for m, b in zip(frame["model"], frame["budget"], strict=True)]
     metrics = [m for m in PLOT_METRICS if m in frame.columns and frame[m].notna().any()]
-    order = sorted(frame["run"].unique(), key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r))
+    order = sorted(
+        frame["run"].unique(),
+        key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r),
+    )
     cols = min(4, len(metrics))
     rows = -(-len(metrics) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         sub = frame[["run", metric]].dropna()
-        sns.barplot(data=sub, x="run", y=metric, order=[o for o in order if o in set(sub["run"])],
-                    errorbar=None, color="#9ecae1", ax=ax)
-        sns.stripplot(data=sub, x="run", y=metric, order=[o for o in order if o in set(sub["run"])],
-                      color="#08306b", size=4, ax=ax)
+        sns.barplot(
+            data=sub,
+            x="run",
+            y=metric,
+            order=[o for o in order if o in set(sub["run"])],
+            errorbar=None,
+            color="#9ecae1",
+            ax=ax,
+        )
+        sns.stripplot(
+            data=sub,
+            x="run",
+            y=metric,
+            order=[o for o in order if o in set(sub["run"])],
+            color="#08306b",
+            size=4,
+            ax=ax,
+        )
         ax.set_title(metric, fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(axis="x", rotation=45, labelsize=8)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     fig.suptitle(f"{dataset}: bars are means, points are seeds", fontsize=12)
     fig.tight_layout()
@@ -72,16 +104,27 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
         for h in rec["history"]:
             for key in CURVES:
                 if key in h:
-                    rows.append({"model": _label(rec["model"], rec["budget"]), "seed": rec["seed"],
-                                 "step": h["step"], "quantity": key, "value": h[key]})
+                    rows.append(
+                        {
+                            "model": _label(rec["model"], rec["budget"]),
+                            "seed": rec["seed"],
+                            "step": h["step"],
+                            "quantity": key,
+                            "value": h[key],
+                        }
+                    )
     if not rows:
         return None
     frame = pd.DataFrame(rows)
     quantities = [q for q in CURVES if q in set(frame["quantity"])]
-    fig, axes = plt.subplots(1, len(quantities), figsize=(5.2 * len(quantities), 3.8), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(quantities), figsize=(5.2 * len(quantities), 3.8), squeeze=False
+    )
     for ax, q in zip(axes.flat, quantities, strict=True):
         sub = frame[frame.quantity == q]
-        sns.lineplot(data=sub, x="step", y="value", hue="model", units="seed", estimator=None, lw=0.9, ax=ax)
+        sns.lineplot(
+            data=sub, x="step", y="value", hue="model", units="seed", estimator=None, lw=0.9, ax=ax
+        )
         ax.set_title(q)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -90,19 +133,29 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
     return path
 
 
-def gallery(records: list[dict], dataset: str, out: Path, path: Path, max_traversals: int = 2) -> Path | None:
+def gallery(
+    records: list[dict], dataset: str, out: Path, path: Path, max_traversals: int = 2
+) -> Path | None:
     """Sample grid and first traversals per model (lowest seed with a run folder)."""
     chosen: dict[str, Path] = {}
     for rec in sorted(records, key=lambda r: r.get("seed", 0)):
         folder = out / "runs" / rec["run_id"]
         name = _label(rec["model"], rec["budget"])
-        if rec.get("dataset") == dataset and rec.get("status") == "complete" and (folder / "samples.png").exists():
+        if (
+            rec.get("dataset") == dataset
+            and rec.get("status") == "complete"
+            and (folder / "samples.png").exists()
+        ):
             chosen.setdefault(name, folder)
     if not chosen:
         return None
-    names = sorted(chosen, key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r))
+    names = sorted(
+        chosen, key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r)
+    )
     cols = 1 + max_traversals
-    fig, axes = plt.subplots(len(names), cols, figsize=(3.6 * cols, 3.6 * len(names)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(names), cols, figsize=(3.6 * cols, 3.6 * len(names)), squeeze=False
+    )
     for row, name in zip(axes, names, strict=True):
         folder = chosen[name]
         pngs = [folder / "samples.png", *sorted(folder.glob("traversal_*.png"))[:max_traversals]]
@@ -134,11 +187,16 @@ def write_plots(out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.plots", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.plots", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--out", type=Path, default=Path("results"))
     args = p.parse_args(argv)
     if not (args.out / "records").exists():
-        print(f"error: no records under {args.out / 'records'}; run python -m benchmarks.run first", file=sys.stderr)
+        print(
+            f"error: no records under {args.out / 'records'}; run python -m benchmarks.run first",
+            file=sys.stderr,
+        )
         return 2
     for path in write_plots(args.out):
         print(path)

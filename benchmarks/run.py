@@ -31,19 +31,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist | dsprites")
     p.add_argument("--seeds", default="1", help="a count (3 = seeds 0,1,2) or a list (0,4,7)")
     p.add_argument("--budget", default="quick", help="|".join(BUDGETS))
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a hyperparameter (repeatable), e.g. --set lr_g=5e-4")
-    p.add_argument("--data-root", default=None, help="data folder (default: $GAN_ZOO_DATA or the user cache)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a hyperparameter (repeatable), e.g. --set lr_g=5e-4",
+    )
+    p.add_argument(
+        "--data-root", default=None, help="data folder (default: $GAN_ZOO_DATA or the user cache)"
+    )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where records, runs, tables go")
     p.add_argument("--executor", choices=("local", "ray"), default="local")
-    p.add_argument("--ray-address", default=None, help="address of an existing Ray cluster (default: start one)")
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        help="address of an existing Ray cluster (default: start one)",
+    )
     p.add_argument("--ray-cpus", type=float, default=1.0, help="CPUs per Ray task")
     p.add_argument("--ray-gpus", type=float, default=0.0, help="GPUs per Ray task")
-    p.add_argument("--jobs", type=int, default=1, help="runs in parallel on this machine (local executor)")
-    p.add_argument("--num-samples", type=int, default=10_000, help="generated samples per evaluation")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="runs in parallel on this machine (local executor)"
+    )
+    p.add_argument(
+        "--num-samples", type=int, default=10_000, help="generated samples per evaluation"
+    )
     p.add_argument("--force", action="store_true", help="rerun even runs that are complete")
-    p.add_argument("--list", action="store_true", help="list models, datasets, budgets and metrics, then exit")
+    p.add_argument(
+        "--list", action="store_true", help="list models, datasets, budgets and metrics, then exit"
+    )
     p.add_argument("--dry-run", action="store_true", help="print the run list and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
@@ -91,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.jobs < 1:
             raise ConfigError("--jobs must be at least 1")
         specs = plan_runs(
-            parse_models(args.models), args.dataset, parse_seeds(args.seeds), args.budget,
+            parse_models(args.models),
+            args.dataset,
+            parse_seeds(args.seeds),
+            args.budget,
             parse_overrides(args.overrides),
         )
         if args.dry_run:
@@ -110,8 +131,11 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
     from benchmarks.summary import summary_table
 
     common = dict(
-        data_root=args.data_root, device=None if args.device == "auto" else args.device,
-        force=args.force, progress=not args.no_progress, num_samples=args.num_samples,
+        data_root=args.data_root,
+        device=None if args.device == "auto" else args.device,
+        force=args.force,
+        progress=not args.no_progress,
+        num_samples=args.num_samples,
     )
     t0 = time.perf_counter()
     if args.executor == "ray":
@@ -128,17 +152,25 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
             extra = f": {record['error']}" if record.get("error") else ""
             print(f"[{i}/{len(specs)}] {record['run_id']}: {state}{extra}", flush=True)
     except KeyboardInterrupt:
-        print("interrupted: checkpoints are saved; run the same command again to resume", file=sys.stderr)
+        print(
+            "interrupted: checkpoints are saved; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print()
     print(summary_table(records))
-    print(f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}")
+    print(
+        f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}"
+    )
     failed = [r for r in records if r.get("status") != "complete"]
     if failed:
-        print(f"{len(failed)} run(s) did not complete: " + ", ".join(r["run_id"] for r in failed), file=sys.stderr)
+        print(
+            f"{len(failed)} run(s) did not complete: " + ", ".join(r["run_id"] for r in failed),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

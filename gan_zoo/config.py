@@ -100,8 +100,12 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "smoke": Budget("smoke", 30, 15, 5, "a few dozen steps: plumbing and tests"),
-    "quick": Budget("quick", 1500, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"),
-    "paper": Budget("paper", 5000, 500, 100, "the official InfoGAN schedule: 50 epochs x 100 updates"),
+    "quick": Budget(
+        "quick", 1500, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"
+    ),
+    "paper": Budget(
+        "paper", 5000, 500, 100, "the official InfoGAN schedule: 50 epochs x 100 updates"
+    ),
 }
 
 
@@ -111,7 +115,9 @@ def budget(name: str) -> Budget:
     return BUDGETS[name]
 
 
-def hparams_for(model: str, dataset: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def hparams_for(
+    model: str, dataset: str, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The resolved hyperparameters of ``model`` on ``dataset`` with ``overrides`` applied."""
     hp = dict(COMMON)
     hp.update(MODELS.get(model, {}))
@@ -119,7 +125,9 @@ def hparams_for(model: str, dataset: str, overrides: dict[str, Any] | None = Non
     hp.update(MODEL_DATASET.get((model, dataset), {}))
     for key, value in (overrides or {}).items():
         if key not in hp:
-            raise ConfigError(f"unknown setting {key!r} for {model} on {dataset}; valid keys: {', '.join(sorted(hp))}")
+            raise ConfigError(
+                f"unknown setting {key!r} for {model} on {dataset}; valid keys: {', '.join(sorted(hp))}"
+            )
         hp[key] = coerce(key, value, hp[key])
     return hp
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], mode: str = "wb") -> Path:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[Any], None], mode: str = "wb"
+) -> Path:
     """Call ``write(fileobj)`` on a temp file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +32,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], mod
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as indented, key-sorted JSON, atomically."""
-    return atomic_write(path, lambda f: json.dump(obj, f, indent=2, sort_keys=True, default=str), "w")
+    return atomic_write(
+        path, lambda f: json.dump(obj, f, indent=2, sort_keys=True, default=str), "w"
+    )
 
 
 def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> Path:

@@ -21,7 +21,9 @@ def test_information_bound_is_zero_for_uniform_q_and_entropy_for_perfect_q():
     codes = torch.arange(10).repeat(5).unsqueeze(1)
     uniform = information_term(torch.zeros(50, 10), spec, codes)
     assert abs(float(uniform.categorical_bounds[0])) < 1e-6
-    perfect = information_term(torch.nn.functional.one_hot(codes[:, 0], 10).float() * 100, spec, codes)
+    perfect = information_term(
+        torch.nn.functional.one_hot(codes[:, 0], 10).float() * 100, spec, codes
+    )
     assert math.isclose(float(perfect.categorical_bounds[0]), math.log(10), rel_tol=1e-6)
 
 

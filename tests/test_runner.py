@@ -49,8 +49,10 @@ def test_dry_run_lists_stable_run_ids(capsys):
     assert main(["--models", "infogan,stacked_gan", "--seeds", "2", "--dry-run"]) == 0
     lines = capsys.readouterr().out.split()
     assert lines == [
-        "mnist__infogan__quick__seed0", "mnist__infogan__quick__seed1",
-        "mnist__sgan__quick__seed0", "mnist__sgan__quick__seed1",
+        "mnist__infogan__quick__seed0",
+        "mnist__infogan__quick__seed1",
+        "mnist__sgan__quick__seed0",
+        "mnist__sgan__quick__seed1",
     ]
 
 
@@ -62,15 +64,30 @@ def test_list_names_models_datasets_budgets_and_metrics(capsys):
 
 
 def _cli(out: Path, *extra: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "benchmarks.run", "--models", "infogan", "--budget", "smoke",
-           "--num-samples", "600", "--no-progress", "--out", str(out), *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.run",
+        "--models",
+        "infogan",
+        "--budget",
+        "smoke",
+        "--num-samples",
+        "600",
+        "--no-progress",
+        "--out",
+        str(out),
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_records_skip_and_sigkill_resume_end_with_the_same_metrics(tmp_path, mnist_available):
     straight = tmp_path / "straight"
     proc = _cli(straight)
-    out, err = proc.communicate(timeout=900)
+    _out, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err
     record = json.loads((straight / "records" / "mnist__infogan__smoke__seed0.json").read_text())
     assert record["status"] == "complete" and record["seed"] == 0 and record["commit"]
@@ -106,8 +123,21 @@ def test_ray_executor_runs_two_smoke_runs(tmp_path, mnist_available):
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        code = main(["--models", "gan,cgan", "--budget", "smoke", "--num-samples", "500", "--executor", "ray",
-                     "--no-progress", "--out", str(tmp_path)])
+        code = main(
+            [
+                "--models",
+                "gan,cgan",
+                "--budget",
+                "smoke",
+                "--num-samples",
+                "500",
+                "--executor",
+                "ray",
+                "--no-progress",
+                "--out",
+                str(tmp_path),
+            ]
+        )
     finally:
         ray.shutdown()
     assert code == 0

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from gan_zoo.config import Budget
-from gan_zoo.train import Trainer, train_run
 from gan_zoo.models import build
+from gan_zoo.train import Trainer, train_run
 from gan_zoo.train.seeding import seed_everything
 
 ALL = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
@@ -45,7 +45,9 @@ def test_discriminator_beats_chance_after_a_few_steps(mnist_small):
     # train mode, as D sees batches while training: 25 steps leave BN running stats unsettled
     with torch.no_grad():
         real = model.discriminator(mnist_small.images[-500:].float() / 255)["adv"]
-        fake = model.discriminator(model.generate(model.latent.sample(500, torch.Generator().manual_seed(9))))["adv"]
+        fake = model.discriminator(
+            model.generate(model.latent.sample(500, torch.Generator().manual_seed(9)))
+        )["adv"]
     acc = ((real > 0).float().mean() + (fake < 0).float().mean()) / 2
     assert acc > 0.6, float(acc)
 
@@ -53,10 +55,16 @@ def test_discriminator_beats_chance_after_a_few_steps(mnist_small):
 @pytest.mark.parametrize("name", ["infogan", "sgan"])
 def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path):
     budget = "smoke"
-    full, _ = train_run(name, mnist_small, budget, seed=4, run_dir=tmp_path / "full", progress=False)
-    _, cut = train_run(name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False, stop_after=11)
+    full, _ = train_run(
+        name, mnist_small, budget, seed=4, run_dir=tmp_path / "full", progress=False
+    )
+    _, cut = train_run(
+        name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False, stop_after=11
+    )
     assert cut.status == "interrupted" and cut.step == 11
-    resumed, res = train_run(name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False)
+    resumed, res = train_run(
+        name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False
+    )
     assert res.status == "complete" and res.step == 30
     a, b = full.state_dict(), resumed.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -64,7 +72,13 @@ def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path):
 
 def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp_path):
     _, result = train_run(
-        "gan", mnist_small, "smoke", seed=0, overrides={"lr_d": 1e30, "lr_g": 1e30}, run_dir=tmp_path, progress=False
+        "gan",
+        mnist_small,
+        "smoke",
+        seed=0,
+        overrides={"lr_d": 1e30, "lr_g": 1e30},
+        run_dir=tmp_path,
+        progress=False,
     )
     assert result.status == "diverged"
     assert "non-finite" in result.error and result.step < 30
@@ -73,7 +87,14 @@ def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp
 def test_ctrl_c_saves_a_checkpoint_and_returns(mnist_small, tmp_path):
     seed_everything(0)
     model = build("gan", mnist_small)
-    trainer = Trainer(model, mnist_small, Budget("t", 10_000, 10_000, 10, ""), seed=0, run_dir=tmp_path, progress=False)
+    trainer = Trainer(
+        model,
+        mnist_small,
+        Budget("t", 10_000, 10_000, 10, ""),
+        seed=0,
+        run_dir=tmp_path,
+        progress=False,
+    )
     timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     result = trainer.fit()

@@ -24,18 +24,29 @@ def _batches(root: str, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.T
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.0,), (1.0,))])
     data = datasets.MNIST(root, train=True, download=False, transform=tf)
     while True:
-        yield from DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=True, num_workers=0)
+        yield from DataLoader(
+            data, batch_size=batch_size, shuffle=True, drop_last=True, num_workers=0
+        )
 
 
 def baseline_images_per_second(
-    dataset: ImageDataset, data_root: str, steps: int, warmup: int, batch_size: int = 128, seed: int = 0
+    dataset: ImageDataset,
+    data_root: str,
+    steps: int,
+    warmup: int,
+    batch_size: int = 128,
+    seed: int = 0,
 ) -> float:
     """Images per second of the plain loop over ``steps`` steps after ``warmup`` steps."""
     torch.manual_seed(seed)
     model = build("infogan", dataset)
     hp, spec, lay = model.hparams, model.code_spec, model.latent
-    opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=hp["lr_d"], betas=(hp["beta1"], hp["beta2"]))
-    opt_g = torch.optim.Adam(model.generator.parameters(), lr=hp["lr_g"], betas=(hp["beta1"], hp["beta2"]))
+    opt_d = torch.optim.Adam(
+        model.discriminator.parameters(), lr=hp["lr_d"], betas=(hp["beta1"], hp["beta2"])
+    )
+    opt_g = torch.optim.Adam(
+        model.generator.parameters(), lr=hp["lr_g"], betas=(hp["beta1"], hp["beta2"])
+    )
     batches = _batches(data_root, batch_size)
     t0 = 0.0
     for i in range(warmup + steps):
@@ -45,13 +56,17 @@ def baseline_images_per_second(
         latent = lay.sample(batch_size)
         fake = model.generate(latent)
         real_out, fake_out = model.discriminator(x), model.discriminator(fake.detach())
-        info = information_term(fake_out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"])
+        info = information_term(
+            fake_out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
+        )
         loss_d = d_adversarial(real_out["adv"], fake_out["adv"]) + info.loss
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
         out = model.discriminator(fake)
-        info = information_term(out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"])
+        info = information_term(
+            out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
+        )
         loss_g = g_adversarial(out["adv"]) + info.loss
         opt_g.zero_grad()
         loss_g.backward()

@@ -10,7 +10,6 @@ torch's FlopCounterMode) against the fp32 peak measured by a 2048x2048 matmul in
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,11 +30,15 @@ from gan_zoo.train.seeding import seed_everything
 OFF = {"amp": False, "compile": False, "channels_last": False}
 
 
-def harness_images_per_second(dataset, options: dict, steps: int, warmup: int) -> tuple[float, float]:
+def harness_images_per_second(
+    dataset, options: dict, steps: int, warmup: int
+) -> tuple[float, float]:
     """(images/s after warm-up, seconds spent in the warm-up steps, compile included)."""
     seed_everything(0)
     model = build("infogan", dataset, **options)
-    trainer = Trainer(model, dataset, Budget("bench", warmup + steps, 10**9, 10**9, ""), seed=0, progress=False)
+    trainer = Trainer(
+        model, dataset, Budget("bench", warmup + steps, 10**9, 10**9, ""), seed=0, progress=False
+    )
     t0 = time.perf_counter()
     for _ in range(warmup):
         trainer.train_step()
@@ -66,14 +69,21 @@ def matmul_gflops(dtype: torch.dtype = torch.float32, n: int = 2048, reps: int =
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.speed.compare", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.speed.compare", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--steps", type=int, default=40)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--data-root", default=None)
-    p.add_argument("--options", default="amp=1,channels_last=1", help="speed options of the fast harness run")
+    p.add_argument(
+        "--options", default="amp=1,channels_last=1", help="speed options of the fast harness run"
+    )
     p.add_argument("--out", type=Path, default=Path("results/speed/compare.json"))
     args = p.parse_args(argv)
-    fast = {**OFF, **{k: v in ("1", "true") for k, v in (kv.split("=") for kv in args.options.split(","))}}
+    fast = {
+        **OFF,
+        **{k: v in ("1", "true") for k, v in (kv.split("=") for kv in args.options.split(","))},
+    }
     root = str(data_root(args.data_root))
     dataset = load_dataset("mnist", "train", root=root)
 
@@ -84,20 +94,36 @@ def main(argv: list[str] | None = None) -> int:
     off, off_warm = harness_images_per_second(dataset, OFF, args.steps, args.warmup)
     on, on_warm = harness_images_per_second(dataset, fast, args.steps, args.warmup)
     result = {
-        "cpu": cpu_name(), "threads": torch.get_num_threads(), "versions": versions(),
-        "steps": args.steps, "warmup": args.warmup, "batch_size": 128, "fast_options": fast,
-        "baseline_ips": base, "harness_off_ips": off, "harness_fast_ips": on,
-        "ratio_fast_vs_baseline": on / base, "ratio_fast_vs_off": on / off,
-        "warmup_seconds_fast": on_warm, "warmup_seconds_off": off_warm,
-        "gflop_per_image": flops / 1e9, "matmul_fp32_gflops": peak32, "matmul_bf16_gflops": peak16,
-        "achieved_gflops_fast": on * flops / 1e9, "achieved_gflops_baseline": base * flops / 1e9,
+        "cpu": cpu_name(),
+        "threads": torch.get_num_threads(),
+        "versions": versions(),
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "batch_size": 128,
+        "fast_options": fast,
+        "baseline_ips": base,
+        "harness_off_ips": off,
+        "harness_fast_ips": on,
+        "ratio_fast_vs_baseline": on / base,
+        "ratio_fast_vs_off": on / off,
+        "warmup_seconds_fast": on_warm,
+        "warmup_seconds_off": off_warm,
+        "gflop_per_image": flops / 1e9,
+        "matmul_fp32_gflops": peak32,
+        "matmul_bf16_gflops": peak16,
+        "achieved_gflops_fast": on * flops / 1e9,
+        "achieved_gflops_baseline": base * flops / 1e9,
     }
     atomic_write_json(args.out, result)
-    print(f"one InfoGAN step: {flops / 1e9:.3f} GFLOP per image; fp32 matmul peak {peak32:.0f} GFLOP/s, bf16 {peak16:.0f}")
+    print(
+        f"one InfoGAN step: {flops / 1e9:.3f} GFLOP per image; fp32 matmul peak {peak32:.0f} GFLOP/s, bf16 {peak16:.0f}"
+    )
     print(f"{'plain loop':24s} {base:8.0f} img/s  {base * flops / 1e9:6.0f} GFLOP/s")
     print(f"{'harness, options off':24s} {off:8.0f} img/s  {off * flops / 1e9:6.0f} GFLOP/s")
-    print(f"{'harness, ' + ','.join(k for k, v in fast.items() if v):24s} {on:8.0f} img/s  {on * flops / 1e9:6.0f} GFLOP/s"
-          f"  (warm-up incl. compile {on_warm:.1f} s)")
+    print(
+        f"{'harness, ' + ','.join(k for k, v in fast.items() if v):24s} {on:8.0f} img/s  {on * flops / 1e9:6.0f} GFLOP/s"
+        f"  (warm-up incl. compile {on_warm:.1f} s)"
+    )
     print(f"ratio fast / plain loop: {on / base:.2f}x   fast / options off: {on / off:.2f}x")
     return 0
 

@@ -29,7 +29,9 @@ def test_training_step(benchmark, mnist, name):
 def test_sample_10k(benchmark, mnist):
     seed_everything(0)
     model = build("infogan", mnist)
-    benchmark.pedantic(lambda: model.sample(10_000, generator=torch.Generator().manual_seed(0)), rounds=3)
+    benchmark.pedantic(
+        lambda: model.sample(10_000, generator=torch.Generator().manual_seed(0)), rounds=3
+    )
 
 
 def test_judge_features_10k(benchmark, mnist):

@@ -17,8 +17,12 @@ KINDS: tuple[str, ...] = ("ns", "minimax")
 
 def d_adversarial(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """BCE(real, 1) + BCE(fake, 0): the discriminator's side is the same for both kinds."""
-    real = F.binary_cross_entropy_with_logits(real_logits.float(), torch.ones_like(real_logits, dtype=torch.float32))
-    fake = F.binary_cross_entropy_with_logits(fake_logits.float(), torch.zeros_like(fake_logits, dtype=torch.float32))
+    real = F.binary_cross_entropy_with_logits(
+        real_logits.float(), torch.ones_like(real_logits, dtype=torch.float32)
+    )
+    fake = F.binary_cross_entropy_with_logits(
+        fake_logits.float(), torch.zeros_like(fake_logits, dtype=torch.float32)
+    )
     return real + fake
 
 

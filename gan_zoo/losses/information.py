@@ -32,7 +32,9 @@ class CodeSpec:
     def out_dim(self) -> int:
         return sum(self.categorical) + self.continuous * (2 if self.learn_std else 1)
 
-    def split(self, q_out: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
+    def split(
+        self, q_out: torch.Tensor
+    ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
         """Cut a Q output into per-code logits, continuous means and (optionally) log-stds."""
         logits, start = [], 0
         for k in self.categorical:

@@ -30,10 +30,7 @@ def gaussian_nll(
     keeping the constant makes the number a true likelihood the bound can be read from.
     """
     mean, target = mean.float(), target.float()
-    if log_std is None:
-        log_std = torch.full_like(mean, math.log(std))
-    else:
-        log_std = log_std.float()
+    log_std = torch.full_like(mean, math.log(std)) if log_std is None else log_std.float()
     per_dim = 0.5 * _LOG_2PI + log_std + 0.5 * ((target - mean) * torch.exp(-log_std)) ** 2
     return per_dim.sum(dim=1).mean()
 

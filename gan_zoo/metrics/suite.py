@@ -18,10 +18,10 @@ import torch
 
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_write
-from gan_zoo.models.base import GanModel, Samples, to_float
 from gan_zoo.metrics.information import binned_mi, categorical_mi, regression_r2, variational_bound
 from gan_zoo.metrics.posthoc import PosthocResult, fit_posthoc_encoder
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
+from gan_zoo.models.base import GanModel, Samples, to_float
 
 
 def evaluate(
@@ -54,13 +54,21 @@ def evaluate(
         from gan_zoo.metrics.judge import get_judge
 
         metrics.update(
-            sample_quality(samples.images, dataset.name, root=root, inception=inception, inception_weights=inception_weights)
+            sample_quality(
+                samples.images,
+                dataset.name,
+                root=root,
+                inception=inception,
+                inception_weights=inception_weights,
+            )
         )
         judge = get_judge(dataset.name, root=root)
         predictions = judge.predict(samples.images).cpu().numpy()
         metrics.update(code_control(model, samples, predictions))
     if hasattr(model, "encoder_accuracy"):
-        metrics["encoder_acc"] = model.encoder_accuracy(1000, torch.Generator(device=model.device).manual_seed(seed))
+        metrics["encoder_acc"] = model.encoder_accuracy(
+            1000, torch.Generator(device=model.device).manual_seed(seed)
+        )
     return {k: float(v) for k, v in metrics.items()}
 
 
@@ -72,7 +80,9 @@ def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
         return {}
     logits, _, _ = spec.split(q)
     return {
-        f"li_bound_{code.name}": variational_bound(lg.numpy(), samples.cat[:, i].numpy(), code.num_categories)
+        f"li_bound_{code.name}": variational_bound(
+            lg.numpy(), samples.cat[:, i].numpy(), code.num_categories
+        )
         for i, (code, lg) in enumerate(zip(model.latent.categorical, logits, strict=True))
     }
 
@@ -95,18 +105,28 @@ def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
     out: dict[str, float] = {}
     if res.cat_true.shape[1]:
         k = model.latent.categorical[0].num_categories
-        out["posthoc_mi"] = categorical_mi(res.cat_true[:, 0].numpy(), res.cat_pred[:, 0].numpy(), k)["mi_normalised"]
+        out["posthoc_mi"] = categorical_mi(
+            res.cat_true[:, 0].numpy(), res.cat_pred[:, 0].numpy(), k
+        )["mi_normalised"]
     elif res.labels_true is not None:
         k = model.latent.label_classes
-        out["posthoc_mi"] = categorical_mi(res.labels_true.numpy(), res.labels_pred.numpy(), k)["mi_normalised"]
+        out["posthoc_mi"] = categorical_mi(res.labels_true.numpy(), res.labels_pred.numpy(), k)[
+            "mi_normalised"
+        ]
     if res.cont_true.shape[1]:
         t, p = res.cont_true.numpy(), res.cont_pred.numpy()
-        out["posthoc_r2"] = float(np.mean([regression_r2(t[:, j], p[:, j]) for j in range(t.shape[1])]))
-        out["posthoc_binned_mi"] = float(np.mean([binned_mi(t[:, j], p[:, j]) for j in range(t.shape[1])]))
+        out["posthoc_r2"] = float(
+            np.mean([regression_r2(t[:, j], p[:, j]) for j in range(t.shape[1])])
+        )
+        out["posthoc_binned_mi"] = float(
+            np.mean([binned_mi(t[:, j], p[:, j]) for j in range(t.shape[1])])
+        )
     return out
 
 
-def disentanglement(model: GanModel, dataset: ImageDataset, posthoc: PosthocResult, seed: int) -> dict[str, float]:
+def disentanglement(
+    model: GanModel, dataset: ImageDataset, posthoc: PosthocResult, seed: int
+) -> dict[str, float]:
     """MIG, SAP, DCI, FactorVAE, BetaVAE of the model's continuous-code representation.
 
     InfoGAN's representation is its own Q on real images; every other model's is the post-hoc
@@ -129,7 +149,9 @@ def disentanglement(model: GanModel, dataset: ImageDataset, posthoc: PosthocResu
         outs = [enc(x[i : i + 1000].to(device)).float().cpu() for i in range(0, x.shape[0], 1000)]
         return torch.cat(outs)[:, n_cat : n_cat + n_cont].numpy()
 
-    return compute_all(DSpritesGroundTruth.from_dataset(dataset), representation, np.random.default_rng(seed))
+    return compute_all(
+        DSpritesGroundTruth.from_dataset(dataset), representation, np.random.default_rng(seed)
+    )
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:

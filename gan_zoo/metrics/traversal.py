@@ -17,7 +17,9 @@ CONT_VALUES = torch.linspace(-2, 2, 9)
 
 
 @torch.inference_mode()
-def traversal_grid(model: GanModel, code: str, rows: int = 8, seed: int = 0) -> tuple[torch.Tensor, int]:
+def traversal_grid(
+    model: GanModel, code: str, rows: int = 8, seed: int = 0
+) -> tuple[torch.Tensor, int]:
     """Images in [0, 1] (rows * columns, row-major) and the column count, for one code (c1, ... or ``label``)."""
     lay = model.latent
     gen = torch.Generator(device=model.device).manual_seed(seed)
@@ -44,7 +46,11 @@ def traversal_grid(model: GanModel, code: str, rows: int = 8, seed: int = 0) -> 
     else:
         labels = sweep.long()
     latent = type(base)(
-        z=rep(base.z), cat=cat, cont=cont, labels=labels, extra={k: rep(v) for k, v in base.extra.items()}
+        z=rep(base.z),
+        cat=cat,
+        cont=cont,
+        labels=labels,
+        extra={k: rep(v) for k, v in base.extra.items()},
     )
     was_training = model.training
     model.eval()

@@ -16,7 +16,11 @@ from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, auxil
 def build_acgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "acgan")
     model = SingleLevelGan(
-        layout_from(hp, classes), hp, dataset.image_shape, extra_heads={"aux": classes}, label_to_g=True
+        layout_from(hp, classes),
+        hp,
+        dataset.image_shape,
+        extra_heads={"aux": classes},
+        label_to_g=True,
     )
     model.terms = adversarial_terms(hp["adv_loss"]) + auxiliary_terms(hp["aux_weight"])
     return model

@@ -50,21 +50,32 @@ class GanModel(nn.Module):
     # --- the passes the harness calls -------------------------------------------------------
     def schedule(self, step: int, total_steps: int) -> None:
         """Called before each step; models whose training has phases (Stacked GAN) switch here."""
+
     def generate(self, latent: Latent) -> torch.Tensor:
         """Images in [0, 1] for ``latent``."""
         raise NotImplementedError
 
-    def fake_pass(self, latent: Latent, real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def fake_pass(
+        self, latent: Latent, real_x: torch.Tensor, real_y: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
         """Everything the generator produces this step (with its graph, for the G phase)."""
         return {"x": self.generate(latent)}
 
     def d_context(
-        self, real_x: torch.Tensor, real_y: torch.Tensor | None, fakes: dict[str, torch.Tensor], latent: Latent
+        self,
+        real_x: torch.Tensor,
+        real_y: torch.Tensor | None,
+        fakes: dict[str, torch.Tensor],
+        latent: Latent,
     ) -> dict[str, Any]:
         raise NotImplementedError
 
     def g_context(
-        self, real_x: torch.Tensor, real_y: torch.Tensor | None, fakes: dict[str, torch.Tensor], latent: Latent
+        self,
+        real_x: torch.Tensor,
+        real_y: torch.Tensor | None,
+        fakes: dict[str, torch.Tensor],
+        latent: Latent,
     ) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -98,7 +109,12 @@ class GanModel(nn.Module):
                 part = {k: v[start:stop].to(device) for k, v in codes.items()}
                 lab = None if labels is None else labels[start:stop].to(device)
                 latent = self.latent.sample(
-                    stop - start, generator, device, labels=lab, cat=part.get("cat"), cont=part.get("cont")
+                    stop - start,
+                    generator,
+                    device,
+                    labels=lab,
+                    cat=part.get("cat"),
+                    cont=part.get("cont"),
                 )
                 images = self.generate(latent)
                 chunks.append(
@@ -127,7 +143,9 @@ class GanModel(nn.Module):
         self.eval()
         try:
             outs = [
-                self.discriminator(images[i : i + batch_size].to(self.device))[self.code_head].float().cpu()
+                self.discriminator(images[i : i + batch_size].to(self.device))[self.code_head]
+                .float()
+                .cpu()
                 for i in range(0, images.shape[0], batch_size)
             ]
         finally:

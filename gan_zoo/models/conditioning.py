@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as F
 
 
-def with_label(x: torch.Tensor, labels: torch.Tensor | None, num_classes: int | None) -> torch.Tensor:
+def with_label(
+    x: torch.Tensor, labels: torch.Tensor | None, num_classes: int | None
+) -> torch.Tensor:
     """Append ``one_hot(labels)`` to the flat features ``x``; a no-op for unconditional nets."""
     if labels is None or not num_classes:
         return x

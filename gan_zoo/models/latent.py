@@ -78,13 +78,17 @@ class LatentLayout:
 
         z = uniform(n, self.noise_dim, low=self.noise_low, high=self.noise_high)
         if cat is None:
-            cat = torch.stack(
-                [
-                    torch.randint(c.num_categories, (n,), generator=generator, device=device)
-                    for c in self.categorical
-                ],
-                dim=1,
-            ) if self.categorical else torch.zeros(n, 0, dtype=torch.long, device=device)
+            cat = (
+                torch.stack(
+                    [
+                        torch.randint(c.num_categories, (n,), generator=generator, device=device)
+                        for c in self.categorical
+                    ],
+                    dim=1,
+                )
+                if self.categorical
+                else torch.zeros(n, 0, dtype=torch.long, device=device)
+            )
         if cont is None:
             cols = [uniform(n, low=c.low, high=c.high) for c in self.continuous]
             cont = torch.stack(cols, dim=1) if cols else torch.zeros(n, 0, device=device)

@@ -25,7 +25,9 @@ _MODELS: dict[str, ModelEntry] = {}
 _ALIASES: dict[str, str] = {}
 
 
-def register(name: str, description: str, aliases: tuple[str, ...] = ()) -> Callable[[Builder], Builder]:
+def register(
+    name: str, description: str, aliases: tuple[str, ...] = ()
+) -> Callable[[Builder], Builder]:
     """Decorator: make ``builder(dataset, hparams)`` available as ``name``."""
 
     def wrap(builder: Builder) -> Builder:

@@ -18,29 +18,52 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_zoo.losses import CodeSpec, Term, categorical_nll, d_adversarial, g_adversarial, information_term, squared_error
+from gan_zoo.losses import (
+    CodeSpec,
+    Term,
+    categorical_nll,
+    d_adversarial,
+    g_adversarial,
+    information_term,
+    squared_error,
+)
 from gan_zoo.models.base import GanModel, ParamGroup
 from gan_zoo.models.cgan import require_labels
 from gan_zoo.models.conditioning import label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
 from gan_zoo.models.nets.heads import Discriminator, adversarial_head
 from gan_zoo.models.nets.init import init_gan_weights
-from gan_zoo.models.nets.sgan import FeatureGenerator, FeatureTrunk, ImageGenerator, ImageTrunk, SganEncoder
+from gan_zoo.models.nets.sgan import (
+    FeatureGenerator,
+    FeatureTrunk,
+    ImageGenerator,
+    ImageTrunk,
+    SganEncoder,
+)
 from gan_zoo.models.registry import register
 
 
 class StackedGan(GanModel):
-    def __init__(self, hp: dict[str, Any], encoder: SganEncoder, num_classes: int, channels: int) -> None:
+    def __init__(
+        self, hp: dict[str, Any], encoder: SganEncoder, num_classes: int, channels: int
+    ) -> None:
         layout = LatentLayout(
-            noise_dim=hp["z1_dim"], noise_low=0.0, noise_high=1.0, label_classes=num_classes,
+            noise_dim=hp["z1_dim"],
+            noise_low=0.0,
+            noise_high=1.0,
+            label_classes=num_classes,
             extra_noise={"z0": hp["z0_dim"]},
         )
         super().__init__(layout, hp)
         self.g1 = FeatureGenerator(hp["z1_dim"] + label_width(num_classes))
         self.g0 = ImageGenerator(hp["z0_dim"], channels)
         trunk1, trunk0 = FeatureTrunk(), ImageTrunk(channels)
-        self.d1 = Discriminator(trunk1, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z1_dim"])})
-        self.d0 = Discriminator(trunk0, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z0_dim"])})
+        self.d1 = Discriminator(
+            trunk1, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z1_dim"])}
+        )
+        self.d0 = Discriminator(
+            trunk0, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z0_dim"])}
+        )
         init_gan_weights(self)
         self.encoder = encoder  # after init: keep its pretrained weights
         self.joint = False
@@ -59,7 +82,10 @@ class StackedGan(GanModel):
         betas = (self.hparams["beta1"], self.hparams["beta2"])
         d = [*self.d1.parameters(), *self.d0.parameters()]
         g = [*self.g1.parameters(), *self.g0.parameters()]
-        return {"d": ParamGroup(d, self.hparams["lr_d"], betas), "g": ParamGroup(g, self.hparams["lr_g"], betas)}
+        return {
+            "d": ParamGroup(d, self.hparams["lr_d"], betas),
+            "g": ParamGroup(g, self.hparams["lr_g"], betas),
+        }
 
     def _features(self, latent: Latent) -> torch.Tensor:
         return self.g1(with_label(latent.z, latent.labels, self.latent.label_classes))
@@ -124,12 +150,35 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
     terms = []
     for level in (1, 0):
         terms.append(
-            Term(f"adv{level}", "d", lambda c, lv=level: d_adversarial(c[f"real{lv}"]["adv"], c[f"fake{lv}"]["adv"]), w_adv)
+            Term(
+                f"adv{level}",
+                "d",
+                lambda c, lv=level: d_adversarial(c[f"real{lv}"]["adv"], c[f"fake{lv}"]["adv"]),
+                w_adv,
+            )
         )
-        terms.append(Term(f"adv{level}", "g", lambda c, lv=level: g_adversarial(c[f"fake{lv}"]["adv"], kind), w_adv))
+        terms.append(
+            Term(
+                f"adv{level}",
+                "g",
+                lambda c, lv=level: g_adversarial(c[f"fake{lv}"]["adv"], kind),
+                w_adv,
+            )
+        )
     if hp["use_cond"]:
-        terms.append(Term("cond1", "g", lambda c: categorical_nll(c["enc1"], c["latent"].labels), hp["w_cond"]))
-        terms.append(Term("cond0", "g", lambda c: squared_error(c["enc0"], c["cond"]) / c["cond"].shape[1], hp["w_cond"]))
+        terms.append(
+            Term(
+                "cond1", "g", lambda c: categorical_nll(c["enc1"], c["latent"].labels), hp["w_cond"]
+            )
+        )
+        terms.append(
+            Term(
+                "cond0",
+                "g",
+                lambda c: squared_error(c["enc0"], c["cond"]) / c["cond"].shape[1],
+                hp["w_cond"],
+            )
+        )
     if hp["use_ent"]:
         for level, z_dim in ((1, hp["z1_dim"]), (0, hp["z0_dim"])):
             ent = _entropy(level, z_dim, hp["w_ent"])
@@ -137,7 +186,11 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
     return terms
 
 
-@register("sgan", "Stacked GAN (Huang et al. 2017): two levels inverting a frozen encoder", aliases=("stacked_gan",))
+@register(
+    "sgan",
+    "Stacked GAN (Huang et al. 2017): two levels inverting a frozen encoder",
+    aliases=("stacked_gan",),
+)
 def build_sgan(dataset, hp) -> StackedGan:
     classes = require_labels(dataset, "sgan")
     from gan_zoo.models.sgan_encoder import pretrained_encoder

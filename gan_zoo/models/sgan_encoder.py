@@ -39,7 +39,11 @@ def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) ->
 
 def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder:
     net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
-    path = cache_root() / "sgan_encoders" / f"{dataset.name}-{encoder_digest(dataset, seed, epochs)}.pt"
+    path = (
+        cache_root()
+        / "sgan_encoders"
+        / f"{dataset.name}-{encoder_digest(dataset, seed, epochs)}.pt"
+    )
     if path.exists():
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     else:
@@ -47,7 +51,13 @@ def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder
         net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
         device = "cuda" if torch.cuda.is_available() else "cpu"
         train_classifier(
-            net, dataset.images, dataset.labels, epochs=epochs, seed=seed, device=device, desc="sgan encoder"
+            net,
+            dataset.images,
+            dataset.labels,
+            epochs=epochs,
+            seed=seed,
+            device=device,
+            desc="sgan encoder",
         )
         net.cpu()
         atomic_torch_save(path, net.state_dict())

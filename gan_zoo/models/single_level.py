@@ -11,7 +11,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from gan_zoo.losses import CodeSpec, Term, categorical_nll, d_adversarial, g_adversarial, information_term
+from gan_zoo.losses import (
+    CodeSpec,
+    Term,
+    categorical_nll,
+    d_adversarial,
+    g_adversarial,
+    information_term,
+)
 from gan_zoo.models.base import GanModel
 from gan_zoo.models.conditioning import label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
@@ -39,7 +46,9 @@ class SingleLevelGan(GanModel):
         self.label_to_d = label_to_d
         g_in = latent.input_dim + (label_width(classes) if label_to_g else 0)
         self.generator = gen_cls(g_in, channels=image_shape[0])
-        trunk = trunk_cls(channels=image_shape[0], cond_dim=label_width(classes) if label_to_d else 0)
+        trunk = trunk_cls(
+            channels=image_shape[0], cond_dim=label_width(classes) if label_to_d else 0
+        )
         heads: dict[str, nn.Module] = {"adv": adversarial_head(trunk.features)}
         for name, out_dim in (extra_heads or {}).items():
             heads[name] = predictor_head(trunk.features, out_dim)
@@ -77,7 +86,11 @@ def adversarial_terms(kind: str = "ns", weight: float = 1.0) -> list[Term]:
 
 
 def information_terms(
-    spec: CodeSpec, cat_weight: float, cont_weight: float, train_generator: bool = True, head: str = "q"
+    spec: CodeSpec,
+    cat_weight: float,
+    cont_weight: float,
+    train_generator: bool = True,
+    head: str = "q",
 ) -> list[Term]:
     """InfoGAN's -L_I on generated images: Q learns it in the D phase, G in the G phase.
 
@@ -87,7 +100,9 @@ def information_terms(
 
     def info(ctx: dict[str, Any]) -> torch.Tensor:
         lat: Latent = ctx["latent"]
-        result = information_term(ctx["fake"][head], spec, lat.cat, lat.cont, cat_weight, cont_weight)
+        result = information_term(
+            ctx["fake"][head], spec, lat.cat, lat.cont, cat_weight, cont_weight
+        )
         for i, bound in enumerate(result.categorical_bounds):
             ctx["log"][f"li_c{i + 1}"] = bound
         if result.continuous_nll is not None:
@@ -104,6 +119,8 @@ def auxiliary_terms(weight: float = 1.0, head: str = "aux") -> list[Term]:
     """ACGAN (Odena et al. 2017): D classifies real and fake by label; G wants fakes classified."""
     return [
         Term("aux_real", "d", lambda c: categorical_nll(c["real"][head], c["real_y"]), weight),
-        Term("aux_fake", "d", lambda c: categorical_nll(c["fake"][head], c["latent"].labels), weight),
+        Term(
+            "aux_fake", "d", lambda c: categorical_nll(c["fake"][head], c["latent"].labels), weight
+        ),
         Term("aux", "g", lambda c: categorical_nll(c["fake"][head], c["latent"].labels), weight),
     ]

@@ -10,7 +10,9 @@ import torch
 
 
 class IndexSampler:
-    def __init__(self, n: int, batch_size: int, generator: torch.Generator, device: torch.device) -> None:
+    def __init__(
+        self, n: int, batch_size: int, generator: torch.Generator, device: torch.device
+    ) -> None:
         self.n, self.batch_size, self.generator, self.device = n, batch_size, generator, device
         self.order = torch.randperm(n, generator=generator, device=device)
         self.cursor = 0

@@ -46,7 +46,9 @@ def train_classifier(
 
 
 @torch.inference_mode()
-def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
+def accuracy(
+    net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000
+) -> float:
     """Top-1 accuracy of ``net`` on uint8 ``images``."""
     device = next(net.parameters()).device
     correct = 0

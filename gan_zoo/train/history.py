@@ -34,11 +34,17 @@ class History:
         return row
 
     def state_dict(self) -> dict:
-        return {"rows": self.rows, "sums": {k: float(v) for k, v in self._sums.items()}, "count": self._count}
+        return {
+            "rows": self.rows,
+            "sums": {k: float(v) for k, v in self._sums.items()},
+            "count": self._count,
+        }
 
     def load_state_dict(self, state: dict, device: torch.device) -> None:
         self.rows = list(state["rows"])
-        self._sums = {k: torch.tensor(v, dtype=torch.float32, device=device) for k, v in state["sums"].items()}
+        self._sums = {
+            k: torch.tensor(v, dtype=torch.float32, device=device) for k, v in state["sums"].items()
+        }
         self._count = int(state["count"])
 
     def write_csv(self, path: Path) -> None:

@@ -27,5 +27,7 @@ def train_run(
     """The same seed gives the same initial weights, batches and latents (exactly, on CPU)."""
     seed_everything(seed)
     model = build(model_name, dataset, **(overrides or {}))
-    trainer = Trainer(model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after)
+    trainer = Trainer(
+        model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after
+    )
     return model, trainer.fit()

@@ -25,7 +25,9 @@ class SpeedOptions:
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
-        return cls(bool(hp.get("amp")), bool(hp.get("channels_last")), bool(hp.get("compile")), device)
+        return cls(
+            bool(hp.get("amp")), bool(hp.get("channels_last")), bool(hp.get("compile")), device
+        )
 
     def autocast(self) -> contextlib.AbstractContextManager:
         if not self.amp:

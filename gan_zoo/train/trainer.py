@@ -72,7 +72,9 @@ class Trainer:
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.sampler = IndexSampler(len(dataset), self.batch_size, self.generator, self.device)
         self.optimizers = {
-            name: torch.optim.Adam(group.params, lr=group.lr, betas=group.betas, **self.speed.adam_kwargs())
+            name: torch.optim.Adam(
+                group.params, lr=group.lr, betas=group.betas, **self.speed.adam_kwargs()
+            )
             for name, group in model.param_groups().items()
         }
         self.history = History()
@@ -110,7 +112,9 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
-        self.generator.set_state(state["generator"].cpu() if self.device.type == "cpu" else state["generator"])
+        self.generator.set_state(
+            state["generator"].cpu() if self.device.type == "cpu" else state["generator"]
+        )
         self.sampler.load_state_dict(state["sampler"])
         self.history.load_state_dict(state["history"], self.device)
         set_rng_states(state["rng"])
@@ -126,7 +130,9 @@ class Trainer:
         real_y = None if self.labels is None else self.labels[idx]
         return self._step_fn(real_x, real_y)
 
-    def _train_step(self, real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def _train_step(
+        self, real_x: torch.Tensor, real_y: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
         model = self.model
         latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
         logs: dict[str, torch.Tensor] = {}
@@ -143,7 +149,9 @@ class Trainer:
         logs.update({k: v for k, v in d_ctx["log"].items()})
         return logs
 
-    def _phase_loss(self, phase: str, ctx: dict[str, Any], logs: dict[str, torch.Tensor]) -> torch.Tensor:
+    def _phase_loss(
+        self, phase: str, ctx: dict[str, Any], logs: dict[str, torch.Tensor]
+    ) -> torch.Tensor:
         total = None
         for term in self.model.terms:
             if term.phase != phase:
@@ -170,13 +178,20 @@ class Trainer:
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
         bar = tqdm(
-            total=total, initial=self.step, desc=f"{self.model.name} seed {self.seed}",
-            disable=not self.progress, leave=False, mininterval=1.0, dynamic_ncols=True,
+            total=total,
+            initial=self.step,
+            desc=f"{self.model.name} seed {self.seed}",
+            disable=not self.progress,
+            leave=False,
+            mininterval=1.0,
+            dynamic_ncols=True,
         )
         status, error = "complete", None
         with self._sigint_saves(), bar:
             while self.step < total:
-                if self._stop.is_set() or (self.stop_after is not None and self.step >= self.stop_after):
+                if self._stop.is_set() or (
+                    self.stop_after is not None and self.step >= self.stop_after
+                ):
                     status = "interrupted"
                     break
                 logs = self.train_step(total)
@@ -188,7 +203,13 @@ class Trainer:
                 bar.update()
                 if self.step % self.budget.log_every == 0 or self.step == total:
                     row = self.history.flush(self.step)
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k in ("loss_d", "loss_g", "li_c1")})
+                    bar.set_postfix(
+                        {
+                            k: f"{v:.3g}"
+                            for k, v in row.items()
+                            if k in ("loss_d", "loss_g", "li_c1")
+                        }
+                    )
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
                     self.save()
         seconds = time.perf_counter() - t0
@@ -196,7 +217,11 @@ class Trainer:
         if status == "diverged":
             self.history.flush(self.step)
             if path is not None:  # keep the last good checkpoint; mark the run as diverged
-                marker = torch.load(path, weights_only=False) if path.exists() else self.state_dict("diverged")
+                marker = (
+                    torch.load(path, weights_only=False)
+                    if path.exists()
+                    else self.state_dict("diverged")
+                )
                 marker["status"] = "diverged"
                 atomic_torch_save(path, marker)
         else:

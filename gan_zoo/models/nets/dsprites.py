@@ -8,6 +8,8 @@ keep the GAN stable at the InfoGAN learning rates.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -28,7 +30,7 @@ class DSpritesGenerator(nn.Module):
         )
         layers: list[nn.Module] = []
         widths = [64, 64, 32, 32]
-        for cin, cout in zip(widths[:-1], widths[1:], strict=True):
+        for cin, cout in itertools.pairwise(widths):
             layers += [nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.ReLU()]
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Sigmoid()]
         self.deconv = nn.Sequential(*layers)
@@ -42,7 +44,7 @@ class DSpritesTrunk(nn.Module):
         super().__init__()
         widths = [channels, 32, 32, 64, 64]
         layers: list[nn.Module] = []
-        for i, (cin, cout) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        for i, (cin, cout) in enumerate(itertools.pairwise(widths)):
             layers.append(nn.Conv2d(cin, cout, 4, 2, 1))
             if i > 0:
                 layers.append(nn.BatchNorm2d(cout))

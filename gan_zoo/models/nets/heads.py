@@ -28,13 +28,17 @@ def predictor_head(features: int, out_dim: int, hidden: int = 128, leak: float =
 class Discriminator(nn.Module):
     """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present)."""
 
-    def __init__(self, trunk: nn.Module, heads: dict[str, nn.Module], label_classes: int | None = None) -> None:
+    def __init__(
+        self, trunk: nn.Module, heads: dict[str, nn.Module], label_classes: int | None = None
+    ) -> None:
         super().__init__()
         self.trunk = trunk
         self.heads = nn.ModuleDict(heads)
         self.label_classes = label_classes
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         from gan_zoo.models.conditioning import with_label
 
         cond = None

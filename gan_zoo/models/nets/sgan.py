@@ -62,7 +62,9 @@ class ImageGenerator(nn.Module):
     def __init__(self, z_dim: int, channels: int = 1) -> None:
         super().__init__()
         self.noise = nn.Sequential(nn.Linear(z_dim, 128), nn.BatchNorm1d(128), nn.ReLU())
-        self.fc = nn.Sequential(nn.Linear(128 + FEATURE_DIM, 128 * 4 * 4), nn.BatchNorm1d(128 * 4 * 4), nn.ReLU())
+        self.fc = nn.Sequential(
+            nn.Linear(128 + FEATURE_DIM, 128 * 4 * 4), nn.BatchNorm1d(128 * 4 * 4), nn.ReLU()
+        )
         self.deconv = nn.Sequential(
             nn.ConvTranspose2d(128, 64, 3, 2, 1),  # 4 -> 7
             nn.BatchNorm2d(64),
@@ -87,7 +89,10 @@ class FeatureTrunk(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(FEATURE_DIM, 256), nn.LeakyReLU(D_LEAK), nn.Linear(256, 256), nn.LeakyReLU(D_LEAK)
+            nn.Linear(FEATURE_DIM, 256),
+            nn.LeakyReLU(D_LEAK),
+            nn.Linear(256, 256),
+            nn.LeakyReLU(D_LEAK),
         )
 
     def forward(self, h: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
