@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,19 @@ from benchmarks.plan import RunSpec
 from benchmarks.records import read_record, record_path, write_record
 from gan_zoo.config import budget as get_budget
 from gan_zoo.config import hparams_for
+from gan_zoo.data import load_dataset
+from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
 from gan_zoo.train import pick_device, train_run
 
 log = logging.getLogger(__name__)
 DONE = ("complete",)
+
+
+@lru_cache(maxsize=2)
+def cached_dataset(name: str, data_root: str | None) -> ImageDataset:
+    """Each dataset is loaded once per process, however many runs use it."""
+    return load_dataset(name, "train", root=data_root)
 
 
 def execute_run(
@@ -59,9 +68,7 @@ def execute_run(
         "metrics": {},
     }
     try:
-        from gan_zoo.data import load_dataset
-
-        dataset = load_dataset(spec.dataset, "train", root=data_root)
+        dataset = cached_dataset(spec.dataset, data_root)
         model, result = train_run(
             spec.model,
             dataset,

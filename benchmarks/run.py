@@ -120,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(spec.run_id)
             return 0
         check_out_writable(args.out)
+        if args.executor == "local":  # fail fast on missing data, before any run starts
+            from benchmarks.execute import cached_dataset
+
+            cached_dataset(args.dataset, args.data_root)
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

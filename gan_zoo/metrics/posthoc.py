@@ -14,13 +14,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_zoo.models.base import GanModel, to_float
+from gan_zoo.models.base import GanModel, Samples, to_float
 
 # protocol constants, the same for every model
-TRAIN_STEPS = 400
+EPOCHS = 5
 BATCH = 128
 LR = 1e-3
-EVAL_SAMPLES = 5000
+TRAIN_FRACTION = 0.8
 
 
 class InversionEncoder(nn.Module):
@@ -63,17 +63,22 @@ def _targets_layout(model: GanModel) -> tuple[list[int], int, int]:
 
 
 def fit_posthoc_encoder(
-    model: GanModel, seed: int = 0, steps: int = TRAIN_STEPS, eval_samples: int = EVAL_SAMPLES
+    model: GanModel, samples: Samples, seed: int = 0, epochs: int = EPOCHS
 ) -> PosthocResult:
-    """Train the inversion encoder on the frozen ``model`` and predict on held-out samples."""
+    """Train the inversion encoder on the first 80% of a sample bank, predict the other 20%.
+
+    The bank is the evaluation's own samples of the frozen ``model``, so no extra generation is
+    paid for; the held-out part was never seen by the encoder.
+    """
     device = model.device
     cats, n_cont, n_labels = _targets_layout(model)
     out_dim = sum(cats) + n_cont + n_labels
-    gen = torch.Generator(device=device).manual_seed(seed)
+    n_train = int(len(samples.images) * TRAIN_FRACTION)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        c, h, _ = _image_shape(model, gen)
+        c, h = samples.images.shape[1], samples.images.shape[2]
         enc = InversionEncoder(c, h, out_dim).to(device)
+    gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(enc.parameters(), lr=LR)
 
     def split(out: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
@@ -85,41 +90,42 @@ def fit_posthoc_encoder(
         start += n_cont
         return logits, cont, (out[:, start:] if n_labels else None)
 
+    images = samples.images[:n_train].to(device)
+    cat, cont_t = samples.cat[:n_train].to(device), samples.cont[:n_train].to(device)
+    labels = None if samples.labels is None else samples.labels[:n_train].to(device)
     enc.train()
-    for _ in range(steps):
-        s = model.sample(BATCH, generator=gen)
-        logits, cont, lab = split(enc(to_float(s.images.to(device))))
-        loss = sum(F.cross_entropy(lg, s.cat[:, i].to(device)) for i, lg in enumerate(logits)) + 0.0
-        if n_cont:
-            loss = loss + F.mse_loss(cont, s.cont.to(device), reduction="sum") / BATCH
-        if lab is not None:
-            loss = loss + F.cross_entropy(lab, s.labels.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    for _ in range(epochs):
+        order = torch.randperm(n_train, generator=gen).to(device)
+        for start in range(0, n_train - BATCH + 1, BATCH):
+            idx = order[start : start + BATCH]
+            logits, cont, lab = split(enc(to_float(images[idx])))
+            loss = torch.zeros((), device=device)
+            for i, lg in enumerate(logits):
+                loss = loss + F.cross_entropy(lg, cat[idx, i])
+            if n_cont:
+                loss = loss + F.mse_loss(cont, cont_t[idx], reduction="sum") / BATCH
+            if lab is not None:
+                loss = loss + F.cross_entropy(lab, labels[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
 
     enc.eval()
-    held = model.sample(eval_samples, generator=gen)
+    held = samples.images[n_train:]
     with torch.inference_mode():
         outs = torch.cat(
-            [
-                enc(to_float(held.images[i : i + 1000].to(device))).cpu()
-                for i in range(0, eval_samples, 1000)
-            ]
+            [enc(to_float(held[i : i + 1000].to(device))).cpu() for i in range(0, len(held), 1000)]
         )
     logits, cont, lab = split(outs)
     return PosthocResult(
         encoder=enc,
-        cat_true=held.cat,
-        cat_pred=torch.stack([lg.argmax(1) for lg in logits], 1) if logits else held.cat,
+        cat_true=samples.cat[n_train:],
+        cat_pred=torch.stack([lg.argmax(1) for lg in logits], 1)
+        if logits
+        else samples.cat[n_train:],
         cat_logits=logits,
-        cont_true=held.cont,
+        cont_true=samples.cont[n_train:],
         cont_pred=cont,
-        labels_true=held.labels,
+        labels_true=None if samples.labels is None else samples.labels[n_train:],
         labels_pred=None if lab is None else lab.argmax(1),
     )
-
-
-def _image_shape(model: GanModel, gen: torch.Generator) -> tuple[int, int, int]:
-    probe = model.sample(2, generator=torch.Generator(device=model.device).manual_seed(0))
-    return tuple(probe.images.shape[1:])

@@ -45,7 +45,7 @@ def evaluate(
 
     metrics: dict[str, Any] = {}
     metrics.update(own_bounds(model, samples))
-    posthoc = fit_posthoc_encoder(model, seed=seed)
+    posthoc = fit_posthoc_encoder(model, samples, seed=seed)
     metrics.update(posthoc_metrics(model, posthoc))
     if dataset.name == "dsprites":
         metrics.update(disentanglement(model, dataset, posthoc, seed))
@@ -60,6 +60,8 @@ def evaluate(
                 root=root,
                 inception=inception,
                 inception_weights=inception_weights,
+                num_samples=num_samples,
+                seed=seed,
             )
         )
         judge = get_judge(dataset.name, root=root)

@@ -88,7 +88,7 @@ class GanModel(nn.Module):
         }
 
     # --- what users and evaluation call -----------------------------------------------------
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: samples may feed a post-hoc encoder's training
     def sample(
         self,
         n: int,
