@@ -44,6 +44,8 @@ def execute_run(
     progress: bool = True,
     write: bool = True,
     num_samples: int = 10_000,
+    inception: bool = False,
+    inception_weights: str | None = None,
 ) -> dict[str, Any]:
     """Run ``spec`` unless its record says it is complete; return the record."""
     out = Path(out)
@@ -85,13 +87,21 @@ def execute_run(
             train_seconds=round(result.seconds, 2),
             images_per_second=round(result.images_per_second, 1),
             error=result.error,
+            history=result.history,
         )
         if result.status == "complete":
             from gan_zoo.metrics.suite import evaluate
 
             t0 = time.perf_counter()
             record["metrics"] = evaluate(
-                model, dataset, run_dir, seed=spec.seed, root=data_root, num_samples=num_samples
+                model,
+                dataset,
+                run_dir,
+                seed=spec.seed,
+                root=data_root,
+                num_samples=num_samples,
+                inception=inception,
+                inception_weights=inception_weights,
             )
             record["eval_seconds"] = round(time.perf_counter() - t0, 2)
             prev = read_record(out, spec.run_id)

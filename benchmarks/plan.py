@@ -81,4 +81,5 @@ def plan_runs(
     for model in models:
         hparams_for(model, dataset, overrides)  # raises on an unknown key or a bad value
     frozen = tuple(sorted(overrides.items()))
-    return [RunSpec(m, dataset, s, budget, frozen) for m in models for s in seeds]
+    # seed-major: a partial sweep still covers every model
+    return [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]

@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--num-samples", type=int, default=10_000, help="generated samples per evaluation"
     )
+    p.add_argument(
+        "--inception",
+        action="store_true",
+        help="also compute Inception-FID/KID/IS (torch-fidelity)",
+    )
+    p.add_argument(
+        "--inception-weights", default=None, help="Inception v3 weights file (offline use)"
+    )
     p.add_argument("--force", action="store_true", help="rerun even runs that are complete")
     p.add_argument(
         "--list", action="store_true", help="list models, datasets, budgets and metrics, then exit"
@@ -140,6 +148,8 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         force=args.force,
         progress=not args.no_progress,
         num_samples=args.num_samples,
+        inception=args.inception,
+        inception_weights=args.inception_weights,
     )
     t0 = time.perf_counter()
     if args.executor == "ray":

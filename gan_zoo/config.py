@@ -101,7 +101,7 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "smoke": Budget("smoke", 30, 15, 5, "a few dozen steps: plumbing and tests"),
     "quick": Budget(
-        "quick", 1500, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"
+        "quick", 1000, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"
     ),
     "paper": Budget(
         "paper", 5000, 500, 100, "the official InfoGAN schedule: 50 epochs x 100 updates"

@@ -50,8 +50,8 @@ def test_dry_run_lists_stable_run_ids(capsys):
     lines = capsys.readouterr().out.split()
     assert lines == [
         "mnist__infogan__quick__seed0",
-        "mnist__infogan__quick__seed1",
         "mnist__sgan__quick__seed0",
+        "mnist__infogan__quick__seed1",
         "mnist__sgan__quick__seed1",
     ]
 

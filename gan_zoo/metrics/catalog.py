@@ -9,7 +9,7 @@ METRICS: dict[str, str] = {
     "precision": "improved precision (Kynkaanniemi et al. 2019) on judge features",
     "recall": "improved recall on judge features",
     "isc": "Inception-style score from the judge's class probabilities (higher is better)",
-    "fid_inception": "FID with torch-fidelity's Inception v3 (only with --set inception=true... or the API)",
+    "fid_inception": "FID with torch-fidelity's Inception v3 on 3-channel tiles (runner flag --inception)",
     "li_bound_c1": "InfoGAN bound L_I = H(c1) - CE(Q(G(z,c)), c1) in nats, model's own Q (max ln 10)",
     "code_mi_c1": "I(c1; judge(G(z,c1))) normalised by H(c1)",
     "code_acc_c1": "accuracy of c1 after matching each category to a digit (Hungarian)",

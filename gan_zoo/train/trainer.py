@@ -79,6 +79,7 @@ class Trainer:
         }
         self.history = History()
         self.step = 0
+        self.elapsed = 0.0  # training seconds over every session of this run
         self._stop = threading.Event()
         self._step_fn = self.speed.wrap_step(self._train_step)
 
@@ -100,6 +101,7 @@ class Trainer:
             "hparams": self.model.hparams,
             "budget": self.budget.as_dict(),
             "seed": self.seed,
+            "elapsed": self.elapsed,
         }
 
     def save(self, status: str = "running") -> None:
@@ -119,6 +121,7 @@ class Trainer:
         self.history.load_state_dict(state["history"], self.device)
         set_rng_states(state["rng"])
         self.step = int(state["step"])
+        self.elapsed = float(state.get("elapsed", 0.0))
         return str(state["status"])
 
     # --- the loop -------------------------------------------------------------------------
@@ -173,10 +176,12 @@ class Trainer:
         if path is not None and path.exists():
             status = self.load(path)
             if status in ("complete", "diverged"):
-                return TrainResult(status, self.step, 0.0, 0.0, self.history.rows)
+                ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
+                return TrainResult(status, self.step, self.elapsed, ips, self.history.rows)
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
+        mark = t0
         bar = tqdm(
             total=total,
             initial=self.step,
@@ -211,8 +216,11 @@ class Trainer:
                         }
                     )
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
+                    now = time.perf_counter()
+                    self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
         seconds = time.perf_counter() - t0
+        self.elapsed += time.perf_counter() - mark
         done = self.step - start_step
         if status == "diverged":
             self.history.flush(self.step)
@@ -227,7 +235,7 @@ class Trainer:
         else:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
-        return TrainResult(status, self.step, seconds, ips, self.history.rows, error)
+        return TrainResult(status, self.step, self.elapsed, ips, self.history.rows, error)
 
     @contextmanager
     def _sigint_saves(self):
