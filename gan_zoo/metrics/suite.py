@@ -20,6 +20,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.information import binned_mi, categorical_mi, regression_r2, variational_bound
 from gan_zoo.metrics.posthoc import PosthocResult, fit_posthoc_encoder
+from gan_zoo.metrics.representation_cache import IndexedGroundTruth
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
 from gan_zoo.models.base import GanModel, Samples, to_float
 
@@ -151,9 +152,9 @@ def disentanglement(
         outs = [enc(x[i : i + 1000].to(device)).float().cpu() for i in range(0, x.shape[0], 1000)]
         return torch.cat(outs)[:, n_cat : n_cat + n_cont].numpy()
 
-    return compute_all(
-        DSpritesGroundTruth.from_dataset(dataset), representation, np.random.default_rng(seed)
-    )
+    truth = DSpritesGroundTruth.from_dataset(dataset)
+    indexed = IndexedGroundTruth(truth, representation, size=len(dataset))
+    return compute_all(indexed, indexed.representation, np.random.default_rng(seed))
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:
