@@ -44,4 +44,4 @@ def aggregate(records: list[dict]) -> pd.DataFrame:
 def format_cell(mean: float, std: float, digits: int = 3) -> str:
     if math.isnan(std):
         return f"{mean:.{digits}g}"
-    return f"{mean:.{digits}g} ± {std:.2g}"
+    return f"{mean:.{digits}g} ± {0.0 if std < 1e-9 else std:.2g}"

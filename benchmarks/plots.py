@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from benchmarks.records import load_records, records_frame
+from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import ORDER
 from gan_zoo.metrics.catalog import METRICS
 
@@ -192,11 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=Path("results"))
     args = p.parse_args(argv)
-    if not (args.out / "records").exists():
-        print(
-            f"error: no records under {args.out / 'records'}; run python -m benchmarks.run first",
-            file=sys.stderr,
-        )
+    if not has_records(args.out):
         return 2
     for path in write_plots(args.out):
         print(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,17 @@ def read_record(out: Path, run_id: str) -> dict[str, Any] | None:
 def write_record(out: Path, record: dict[str, Any]) -> Path:
     clean = {k: v for k, v in record.items() if k != "skipped"}
     return atomic_write_json(record_path(out, record["run_id"]), clean)
+
+
+def has_records(out: Path) -> bool:
+    """True if ``out`` holds records; otherwise print the one-line error the CLIs show."""
+    if (Path(out) / "records").exists():
+        return True
+    print(
+        f"error: no records under {Path(out) / 'records'}; run python -m benchmarks.run first",
+        file=sys.stderr,
+    )
+    return False
 
 
 def load_records(out: Path) -> list[dict[str, Any]]:

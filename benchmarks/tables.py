@@ -17,7 +17,7 @@ import pandas as pd
 
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.anchors import anchors_for
-from benchmarks.records import load_records
+from benchmarks.records import has_records, load_records
 from gan_zoo.io import atomic_write
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -110,11 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "--readme", type=Path, default=Path("README.md"), help="README to update ('' to skip)"
     )
     args = p.parse_args(argv)
-    if not (args.out / "records").exists():
-        print(
-            f"error: no records under {args.out / 'records'}; run python -m benchmarks.run first",
-            file=sys.stderr,
-        )
+    if not has_records(args.out):
         return 2
     for path in write_tables(args.out, args.readme if str(args.readme) else None):
         print(path)
