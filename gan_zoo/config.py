@@ -38,6 +38,7 @@ COMMON: dict[str, Any] = {
     "amp": False,
     "compile": False,
     "channels_last": False,
+    "freeze_d_in_g": False,
 }
 
 MODELS: dict[str, dict[str, Any]] = {

@@ -20,7 +20,10 @@ def _record(out, model, seed, acc, fid, status="complete"):
         "overrides": {},
         "status": status,
         "metrics": {"code_acc_c1": acc, "fid": fid},
-        "history": [{"step": 50.0, "loss_d": 1.2, "loss_g": 0.9}, {"step": 100.0, "loss_d": 1.1, "loss_g": 1.0}],
+        "history": [
+            {"step": 50.0, "loss_d": 1.2, "loss_g": 0.9},
+            {"step": 100.0, "loss_d": 1.1, "loss_g": 1.0},
+        ],
     }
     (out / "records").mkdir(parents=True, exist_ok=True)
     (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))

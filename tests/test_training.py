@@ -102,3 +102,15 @@ def test_ctrl_c_saves_a_checkpoint_and_returns(mnist_small, tmp_path):
     assert result.status == "interrupted" and 0 < result.step < 10_000
     saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
     assert saved["step"] == result.step and saved["status"] == "interrupted"
+
+
+def test_freezing_d_during_the_g_update_changes_nothing_but_work(mnist_small):
+    """The speed option must leave the mathematics alone: identical weights after training."""
+    budget = Budget("t", 6, 1000, 3, "")
+    states = []
+    for freeze in (False, True):
+        seed_everything(2)
+        model = build("infogan", mnist_small, freeze_d_in_g=freeze)
+        Trainer(model, mnist_small, budget, seed=2, progress=False).fit()
+        states.append(model.state_dict())
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

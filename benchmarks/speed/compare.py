@@ -27,7 +27,7 @@ from gan_zoo.paths import data_root
 from gan_zoo.train import Trainer
 from gan_zoo.train.seeding import seed_everything
 
-OFF = {"amp": False, "compile": False, "channels_last": False}
+OFF = {"amp": False, "compile": False, "channels_last": False, "freeze_d_in_g": False}
 
 
 def harness_images_per_second(
@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--data-root", default=None)
     p.add_argument(
-        "--options", default="amp=1,channels_last=1", help="speed options of the fast harness run"
+        "--options",
+        default="amp=1,channels_last=1,freeze_d_in_g=1",
+        help="speed options of the fast harness run",
     )
     p.add_argument("--out", type=Path, default=Path("results/speed/compare.json"))
     args = p.parse_args(argv)

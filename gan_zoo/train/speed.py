@@ -3,7 +3,8 @@
 ``amp``: bf16 autocast on CPU (fp16 with loss scaling is not needed for these nets on CUDA: bf16
 there too); ``channels_last``: memory format of real batches and conv weights; ``compile``:
 ``torch.compile`` of the whole step; Adam uses the foreach implementation everywhere and the
-fused one on CUDA.
+fused one on CUDA; ``freeze_d_in_g``: D's parameters stop asking for gradients during the G
+update, whose D weight-gradients would be discarded anyway (same G gradients, less work).
 """
 
 from __future__ import annotations
@@ -22,12 +23,23 @@ class SpeedOptions:
     channels_last: bool
     compile: bool
     device: torch.device
+    freeze_d_in_g: bool = False
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
         return cls(
-            bool(hp.get("amp")), bool(hp.get("channels_last")), bool(hp.get("compile")), device
+            bool(hp.get("amp")),
+            bool(hp.get("channels_last")),
+            bool(hp.get("compile")),
+            device,
+            bool(hp.get("freeze_d_in_g")),
         )
+
+    def frozen(self, params: list[torch.nn.Parameter]) -> contextlib.AbstractContextManager:
+        """Turn off ``requires_grad`` on ``params`` inside the block (if the option is on)."""
+        if not self.freeze_d_in_g:
+            return contextlib.nullcontext()
+        return _no_grad_params(params)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         if not self.amp:
@@ -45,3 +57,15 @@ class SpeedOptions:
         if not self.compile:
             return step
         return torch.compile(step, dynamic=False)
+
+
+@contextlib.contextmanager
+def _no_grad_params(params: list[torch.nn.Parameter]):
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, flags, strict=True):
+            p.requires_grad_(flag)

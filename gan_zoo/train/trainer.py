@@ -71,11 +71,15 @@ class Trainer:
         self.batch_size = int(model.hparams["batch_size"])
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.sampler = IndexSampler(len(dataset), self.batch_size, self.generator, self.device)
+        groups = model.param_groups()
+        self._d_params = groups["d"].params
+        if self.speed.channels_last:
+            self.model.to(memory_format=torch.channels_last)
         self.optimizers = {
             name: torch.optim.Adam(
                 group.params, lr=group.lr, betas=group.betas, **self.speed.adam_kwargs()
             )
-            for name, group in model.param_groups().items()
+            for name, group in groups.items()
         }
         self.history = History()
         self.step = 0
@@ -144,10 +148,11 @@ class Trainer:
             d_ctx = model.d_context(real_x, real_y, fakes, latent)
             loss_d = self._phase_loss("d", d_ctx, logs)
         self._update("d", loss_d)
-        with self.speed.autocast():
-            g_ctx = model.g_context(real_x, real_y, fakes, latent)
-            loss_g = self._phase_loss("g", g_ctx, logs)
-        self._update("g", loss_g)
+        with self.speed.frozen(self._d_params):
+            with self.speed.autocast():
+                g_ctx = model.g_context(real_x, real_y, fakes, latent)
+                loss_g = self._phase_loss("g", g_ctx, logs)
+            self._update("g", loss_g)
         logs["loss_d"], logs["loss_g"] = loss_d.detach(), loss_g.detach()
         logs.update({k: v for k, v in d_ctx["log"].items()})
         return logs
