@@ -17,7 +17,7 @@ import torch
 
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.plan import RunSpec
-from benchmarks.records import read_record, record_path, write_record
+from benchmarks.records import read_record, write_record
 from gan_zoo.config import budget as get_budget
 from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
@@ -93,7 +93,7 @@ def execute_run(
             from gan_zoo.metrics.suite import evaluate
 
             t0 = time.perf_counter()
-            record["metrics"] = evaluate(
+            record["metrics"], record["details"] = evaluate(
                 model,
                 dataset,
                 run_dir,
@@ -122,6 +122,3 @@ def execute_run(
     if write:
         write_record(out, record)
     return record
-
-
-__all__ = ["execute_run", "record_path"]

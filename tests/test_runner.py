@@ -92,6 +92,7 @@ def test_records_skip_and_sigkill_resume_end_with_the_same_metrics(tmp_path, mni
     record = json.loads((straight / "records" / "mnist__infogan__smoke__seed0.json").read_text())
     assert record["status"] == "complete" and record["seed"] == 0 and record["commit"]
     assert {"fid", "li_bound_c1", "code_acc_c1", "posthoc_mi"} <= set(record["metrics"])
+    assert sorted(record["details"]["matching_c1"], key=int) == [str(k) for k in range(10)]
     assert (straight / "runs" / "mnist__infogan__smoke__seed0" / "samples.npz").exists()
 
     t0 = time.perf_counter()

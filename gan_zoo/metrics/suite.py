@@ -34,8 +34,8 @@ def evaluate(
     num_samples: int = 10_000,
     inception: bool = False,
     inception_weights: str | None = None,
-) -> dict[str, Any]:
-    """Every metric that applies to ``model`` on ``dataset`` (flat keys, see metrics.catalog)."""
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Every metric that applies (flat float keys, see metrics.catalog) and non-scalar details."""
     gen = torch.Generator(device=model.device).manual_seed(10_000 + seed)
     labels = None
     if model.latent.label_classes:
@@ -45,6 +45,7 @@ def evaluate(
         save_artefacts(model, samples, Path(run_dir), seed)
 
     metrics: dict[str, Any] = {}
+    details: dict[str, Any] = {}
     metrics.update(own_bounds(model, samples))
     posthoc = fit_posthoc_encoder(model, samples, seed=seed)
     metrics.update(posthoc_metrics(model, posthoc))
@@ -67,12 +68,12 @@ def evaluate(
         )
         judge = get_judge(dataset.name, root=root)
         predictions = judge.predict(samples.images).cpu().numpy()
-        metrics.update(code_control(model, samples, predictions))
+        metrics.update(code_control(model, samples, predictions, details))
     if hasattr(model, "encoder_accuracy"):
         metrics["encoder_acc"] = model.encoder_accuracy(
             1000, torch.Generator(device=model.device).manual_seed(seed)
         )
-    return {k: float(v) for k, v in metrics.items()}
+    return {k: float(v) for k, v in metrics.items()}, details
 
 
 def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
@@ -90,13 +91,23 @@ def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
     }
 
 
-def code_control(model: GanModel, samples: Samples, predictions: np.ndarray) -> dict[str, float]:
-    """Judge-based: I(c; judge) / H(c) and Hungarian accuracy per code; label accuracy and MI."""
+def code_control(
+    model: GanModel,
+    samples: Samples,
+    predictions: np.ndarray,
+    details: dict[str, Any] | None = None,
+) -> dict[str, float]:
+    """Judge-based: I(c; judge) / H(c) and Hungarian accuracy per code; label accuracy and MI.
+
+    The Hungarian matching itself (code value -> judged class) goes into ``details``.
+    """
     out: dict[str, float] = {}
     for i, code in enumerate(model.latent.categorical):
         res = categorical_mi(samples.cat[:, i].numpy(), predictions, code.num_categories)
         out[f"code_mi_{code.name}"] = res["mi_normalised"]
         out[f"code_acc_{code.name}"] = res["hungarian_accuracy"]
+        if details is not None:
+            details[f"matching_{code.name}"] = {str(k): v for k, v in res["matching"].items()}
     if samples.labels is not None:
         res = categorical_mi(samples.labels.numpy(), predictions, model.latent.label_classes)
         out["label_acc"] = float((samples.labels.numpy() == predictions).mean())
