@@ -24,8 +24,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
-    check_ground_truth,
-    sample_codes,
+    sample_train_test,
     sklearn_seed,
 )
 from gan_zoo.metrics.disentanglement.protocol import (
@@ -139,9 +138,7 @@ def dci(
 ) -> dict:
     """DCI on ``num_train`` training and ``num_test`` held-out points."""
     settings = DCIProtocol.with_overrides(protocol)
-    check_ground_truth(ground_truth_data)
-    rng = as_generator(random_state)
-    batch = settings.representation_batch_size
-    train = sample_codes(ground_truth_data, representation_fn, settings.num_train, rng, batch)
-    test = sample_codes(ground_truth_data, representation_fn, settings.num_test, rng, batch)
+    train, test, rng = sample_train_test(
+        ground_truth_data, representation_fn, settings, random_state
+    )
     return dci_from_codes(*train, *test, settings, rng)

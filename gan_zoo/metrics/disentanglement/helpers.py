@@ -96,6 +96,24 @@ def sample_codes(
     return codes, factors
 
 
+def sample_train_test(
+    ground_truth_data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    settings,
+    random_state: RandomState,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.random.Generator]:
+    """``num_train`` then ``num_test`` (codes, factors) draws, and the generator used for them.
+
+    The protocol that SAP and DCI share: check the data, draw a training set, then a test set.
+    """
+    check_ground_truth(ground_truth_data)
+    rng = as_generator(random_state)
+    batch = settings.representation_batch_size
+    train = sample_codes(ground_truth_data, representation_fn, settings.num_train, rng, batch)
+    test = sample_codes(ground_truth_data, representation_fn, settings.num_test, rng, batch)
+    return train, test, rng
+
+
 def discretize(x: np.ndarray, num_bins: int = 20) -> np.ndarray:
     """Bin each column into ``num_bins`` equal-width bins spanning its own min..max.
 

@@ -18,8 +18,7 @@ from sklearn.svm import LinearSVC
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
-    check_ground_truth,
-    sample_codes,
+    sample_train_test,
     sklearn_seed,
     top_two_gap,
 )
@@ -109,9 +108,7 @@ def sap(
 ) -> dict:
     """SAP score on ``num_train`` training and ``num_test`` held-out points."""
     settings = SAPProtocol.with_overrides(protocol)
-    check_ground_truth(ground_truth_data)
-    rng = as_generator(random_state)
-    batch = settings.representation_batch_size
-    train = sample_codes(ground_truth_data, representation_fn, settings.num_train, rng, batch)
-    test = sample_codes(ground_truth_data, representation_fn, settings.num_test, rng, batch)
+    train, test, rng = sample_train_test(
+        ground_truth_data, representation_fn, settings, random_state
+    )
     return sap_from_codes(*train, *test, settings, rng)
