@@ -7,6 +7,7 @@ wherever it executes. Failures become records with a status and an error; they n
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from functools import lru_cache
@@ -27,6 +28,15 @@ from gan_zoo.train import pick_device, train_run
 
 log = logging.getLogger(__name__)
 DONE = ("complete",)
+
+
+def runs_root(out: Path) -> Path:
+    """Where per-run artefacts (checkpoints, samples) go: ``$GAN_ZOO_RUNS`` or ``<out>/runs``.
+
+    Pointing GAN_ZOO_RUNS outside a checkout lets interrupted runs resume in a fresh clone.
+    """
+    env = os.environ.get("GAN_ZOO_RUNS")
+    return Path(env).expanduser() if env else Path(out) / "runs"
 
 
 @lru_cache(maxsize=2)
@@ -54,7 +64,7 @@ def execute_run(
         if existing is not None and existing.get("status") in DONE:
             existing["skipped"] = True
             return existing
-    run_dir = out / "runs" / spec.run_id
+    run_dir = runs_root(out) / spec.run_id
     if force and run_dir.exists():
         for name in ("checkpoint.pt", "history.csv"):
             (run_dir / name).unlink(missing_ok=True)

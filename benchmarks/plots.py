@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import ORDER
 from gan_zoo.metrics.catalog import METRICS
@@ -139,7 +140,7 @@ def gallery(
     """Sample grid and first traversals per model (lowest seed with a run folder)."""
     chosen: dict[str, Path] = {}
     for rec in sorted(records, key=lambda r: r.get("seed", 0)):
-        folder = out / "runs" / rec["run_id"]
+        folder = runs_root(out) / rec["run_id"]
         name = _label(rec["model"], rec["budget"])
         if (
             rec.get("dataset") == dataset
