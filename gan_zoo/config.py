@@ -34,16 +34,20 @@ COMMON: dict[str, Any] = {
     "lambda_cont": 0.1,
     "learn_std": False,
     "aux_weight": 1.0,
-    # speed options (issue 6); all off means a plain fp32 eager loop
-    "amp": False,
+    # Speed options (gan_zoo/train/speed.py); all off is a plain fp32 eager loop. The defaults
+    # are what measured faster on the 2-core CPU this suite is built on (bf16 autocast falls
+    # back to fp32 where the hardware would only emulate it); compile measured slower there.
+    "amp": True,
     "compile": False,
-    "channels_last": False,
-    "freeze_d_in_g": False,
+    "channels_last": True,
+    "freeze_d_in_g": True,
 }
 
 MODELS: dict[str, dict[str, Any]] = {
     "gan": {},
-    "cgan": {"num_cat": 0},
+    # Projection D (Miyato & Koyama 2018): with the label concatenated to D's features, D ignored it
+    # (judge label accuracy 0.52 at the quick budget, seed 0) vs 0.99 with projection.
+    "cgan": {"num_cat": 0, "d_conditioning": "projection"},
     "acgan": {"num_cat": 0},
     "infogan": {},
     "infogan_noinfo": {},

@@ -7,6 +7,7 @@ import torch
 
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available, build, canonical
+from gan_zoo.train.seeding import seed_everything
 
 EXPECTED = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
 
@@ -83,3 +84,21 @@ def test_noinfo_baseline_gives_the_generator_no_information_term(mnist_small):
     phases = lambda m: {(t.name, t.phase) for t in m.terms}  # noqa: E731
     assert ("info", "g") in phases(info) and ("info", "d") in phases(info)
     assert ("info", "g") not in phases(base) and ("info", "d") in phases(base)
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_conditional_discriminator_reads_the_label(conditioning, mnist_small):
+    """Both ways of feeding D the label make its real/fake logit depend on the label."""
+    seed_everything(0)
+    model = build("cgan", mnist_small, d_conditioning=conditioning).eval()
+    x = mnist_small.images[:8].float() / 255.0
+    with torch.no_grad():
+        a = model.discriminator(x, torch.zeros(8, dtype=torch.long))["adv"]
+        b = model.discriminator(x, torch.full((8,), 7, dtype=torch.long))["adv"]
+    assert not torch.allclose(a, b)
+    assert (model.discriminator.projection is not None) == (conditioning == "projection")
+
+
+def test_unknown_d_conditioning_is_a_config_error(mnist_small):
+    with pytest.raises(ConfigError, match="d_conditioning"):
+        build("cgan", mnist_small, d_conditioning="film")

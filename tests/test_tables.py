@@ -10,14 +10,15 @@ from benchmarks.plots import write_plots
 from benchmarks.tables import README_END, README_START, write_tables
 
 
-def _record(out, model, seed, acc, fid, status="complete"):
+def _record(out, model, seed, acc, fid, status="complete", overrides=None):
+    suffix = "__off" if overrides else ""
     rec = {
-        "run_id": f"mnist__{model}__quick__seed{seed}",
+        "run_id": f"mnist__{model}__quick__seed{seed}{suffix}",
         "model": model,
         "dataset": "mnist",
         "budget": "quick",
         "seed": seed,
-        "overrides": {},
+        "overrides": overrides or {},
         "status": status,
         "metrics": {"code_acc_c1": acc, "fid": fid},
         "history": [
@@ -51,6 +52,23 @@ def test_tables_readme_and_figures_from_records(tmp_path):
     assert md.index("| gan |") < md.index("| infogan |")
     text = readme.read_text()
     assert "old" not in text and "0.9 ± 0.1" in text and text.endswith("after\n")
+    assert "0.9 ± 0.1 [" in md and "0.9 ± 0.1 [" not in text  # intervals only in the full table
     assert (tmp_path / "tables" / "mnist.csv").exists() and len(written) == 2
     figures = write_plots(tmp_path)
     assert {p.name for p in figures} >= {"mnist_metrics.png", "mnist_training.png"}
+
+
+def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
+    from benchmarks.speed.equivalence import main
+
+    off = {"amp": "0", "channels_last": "0", "freeze_d_in_g": "0"}
+    for seed, (acc_on, acc_off) in enumerate([(0.80, 0.82), (0.90, 0.88), (1.00, 0.95)]):
+        _record(tmp_path, "infogan", seed, acc_on, 10.0, overrides=None)
+        _record(tmp_path, "infogan", seed, acc_off, 30.0 + seed, overrides=off)
+    assert main(["--out", str(tmp_path)]) == 0
+    md = (tmp_path / "speed" / "equivalence_mnist_infogan.md").read_text()
+    acc_row = next(line for line in md.splitlines() if line.startswith("| code_acc_c1"))
+    fid_row = next(line for line in md.splitlines() if line.startswith("| fid"))
+    assert "+0.0167" in acc_row and "| yes |" in acc_row  # 0.9 - 0.8833, spread 0.1
+    assert "| no |" in fid_row  # 10 vs 31: far outside a spread of 1
+    assert main(["--out", str(tmp_path), "--model", "gan"]) == 2

@@ -39,7 +39,9 @@ def baseline_images_per_second(
 ) -> float:
     """Images per second of the plain loop over ``steps`` steps after ``warmup`` steps."""
     torch.manual_seed(seed)
-    model = build("infogan", dataset)
+    model = build(
+        "infogan", dataset, amp=False, channels_last=False, freeze_d_in_g=False, compile=False
+    )
     hp, spec, lay = model.hparams, model.code_spec, model.latent
     opt_d = torch.optim.Adam(
         model.discriminator.parameters(), lr=hp["lr_d"], betas=(hp["beta1"], hp["beta2"])

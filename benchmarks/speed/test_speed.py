@@ -26,6 +26,16 @@ def test_training_step(benchmark, mnist, name):
     benchmark.pedantic(trainer.train_step, rounds=5, iterations=1, warmup_rounds=1)
 
 
+def test_training_step_options_off(benchmark, mnist):
+    """InfoGAN's step with every speed option off: the in-process reference for the one above."""
+    seed_everything(0)
+    off = {"amp": False, "channels_last": False, "freeze_d_in_g": False, "compile": False}
+    model = build("infogan", mnist, **off)
+    trainer = Trainer(model, mnist, Budget("b", 10**6, 10**9, 10**9, ""), seed=0, progress=False)
+    trainer.train_step()
+    benchmark.pedantic(trainer.train_step, rounds=5, iterations=1, warmup_rounds=1)
+
+
 def test_sample_10k(benchmark, mnist):
     seed_everything(0)
     model = build("infogan", mnist)

@@ -87,6 +87,10 @@ class GanModel(nn.Module):
             "g": ParamGroup(list(self.generator.parameters()), self.hparams["lr_g"], betas),
         }
 
+    def networks(self) -> list[nn.Module]:
+        """The trained networks, e.g. for ``torch.compile`` (frozen helpers are left out)."""
+        return [self.generator, self.discriminator]
+
     # --- what users and evaluation call -----------------------------------------------------
     @torch.no_grad()  # not inference_mode: samples may feed a post-hoc encoder's training
     def sample(

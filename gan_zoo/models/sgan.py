@@ -32,13 +32,14 @@ from gan_zoo.models.cgan import require_labels
 from gan_zoo.models.conditioning import label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
 from gan_zoo.models.nets.heads import Discriminator, adversarial_head
-from gan_zoo.models.nets.init import init_gan_weights
+from gan_zoo.models.nets.init import init_gan_weights, init_lasagne_discriminator
 from gan_zoo.models.nets.sgan import (
     FeatureGenerator,
     FeatureTrunk,
     ImageGenerator,
     ImageTrunk,
     SganEncoder,
+    noise_head,
 )
 from gan_zoo.models.registry import register
 
@@ -59,12 +60,14 @@ class StackedGan(GanModel):
         self.g0 = ImageGenerator(hp["z0_dim"], channels)
         trunk1, trunk0 = FeatureTrunk(), ImageTrunk(channels)
         self.d1 = Discriminator(
-            trunk1, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z1_dim"])}
+            trunk1, {"adv": adversarial_head(256), "q": noise_head(256, hp["z1_dim"])}
         )
         self.d0 = Discriminator(
-            trunk0, {"adv": adversarial_head(256), "q": nn.Linear(256, hp["z0_dim"])}
+            trunk0, {"adv": adversarial_head(256), "q": noise_head(256, hp["z0_dim"])}
         )
         init_gan_weights(self)
+        init_lasagne_discriminator(self.d1)
+        init_lasagne_discriminator(self.d0)
         self.encoder = encoder  # after init: keep its pretrained weights
         self.joint = False
         self.terms = sgan_terms(hp)
@@ -77,6 +80,9 @@ class StackedGan(GanModel):
 
     def schedule(self, step: int, total_steps: int) -> None:
         self.joint = step >= int(self.hparams["independent_fraction"] * total_steps)
+
+    def networks(self) -> list[nn.Module]:
+        return [self.g1, self.g0, self.d1, self.d0]
 
     def param_groups(self) -> dict[str, ParamGroup]:
         betas = (self.hparams["beta1"], self.hparams["beta2"])
@@ -154,7 +160,7 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
                 f"adv{level}",
                 "d",
                 lambda c, lv=level: d_adversarial(c[f"real{lv}"]["adv"], c[f"fake{lv}"]["adv"]),
-                w_adv,
+                0.5 * w_adv,  # the official D loss averages its real and fake halves
             )
         )
         terms.append(

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gan_zoo.errors import ConfigError
 from gan_zoo.losses import (
     CodeSpec,
     Term,
@@ -20,7 +21,7 @@ from gan_zoo.losses import (
     information_term,
 )
 from gan_zoo.models.base import GanModel
-from gan_zoo.models.conditioning import label_width, with_label
+from gan_zoo.models.conditioning import D_CONDITIONING, label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
 from gan_zoo.models.nets import backbone_for
 from gan_zoo.models.nets.heads import Discriminator, adversarial_head, predictor_head
@@ -46,13 +47,19 @@ class SingleLevelGan(GanModel):
         self.label_to_d = label_to_d
         g_in = latent.input_dim + (label_width(classes) if label_to_g else 0)
         self.generator = gen_cls(g_in, channels=image_shape[0])
-        trunk = trunk_cls(
-            channels=image_shape[0], cond_dim=label_width(classes) if label_to_d else 0
-        )
+        conditioning = str(hparams.get("d_conditioning", "concat"))
+        if conditioning not in D_CONDITIONING:
+            raise ConfigError(
+                f"d_conditioning must be one of {', '.join(D_CONDITIONING)}, not {conditioning!r}"
+            )
+        concat = label_to_d and conditioning == "concat"
+        trunk = trunk_cls(channels=image_shape[0], cond_dim=label_width(classes) if concat else 0)
         heads: dict[str, nn.Module] = {"adv": adversarial_head(trunk.features)}
         for name, out_dim in (extra_heads or {}).items():
             heads[name] = predictor_head(trunk.features, out_dim)
-        self.discriminator = Discriminator(trunk, heads, classes if label_to_d else None)
+        self.discriminator = Discriminator(
+            trunk, heads, classes if label_to_d else None, conditioning
+        )
         init_gan_weights(self)
 
     def generate(self, latent: Latent) -> torch.Tensor:

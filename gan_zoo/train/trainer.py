@@ -85,7 +85,7 @@ class Trainer:
         self.step = 0
         self.elapsed = 0.0  # training seconds over every session of this run
         self._stop = threading.Event()
-        self._step_fn = self.speed.wrap_step(self._train_step)
+        self.speed.compile_networks(model.networks())
 
     # --- checkpoints ----------------------------------------------------------------------
     @property
@@ -135,7 +135,7 @@ class Trainer:
         idx = self.sampler.next()
         real_x = self.speed.prepare_images(self.images[idx])
         real_y = None if self.labels is None else self.labels[idx]
-        return self._step_fn(real_x, real_y)
+        return self._train_step(real_x, real_y)
 
     def _train_step(
         self, real_x: torch.Tensor, real_y: torch.Tensor | None

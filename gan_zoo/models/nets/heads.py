@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gan_zoo.models.conditioning import LabelProjection, with_label
+
 
 def adversarial_head(features: int) -> nn.Module:
     """One real/fake logit per image."""
@@ -29,22 +31,32 @@ class Discriminator(nn.Module):
     """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present)."""
 
     def __init__(
-        self, trunk: nn.Module, heads: dict[str, nn.Module], label_classes: int | None = None
+        self,
+        trunk: nn.Module,
+        heads: dict[str, nn.Module],
+        label_classes: int | None = None,
+        conditioning: str = "concat",
     ) -> None:
         super().__init__()
         self.trunk = trunk
         self.heads = nn.ModuleDict(heads)
         self.label_classes = label_classes
+        self.conditioning = conditioning
+        self.projection = (
+            LabelProjection(label_classes, trunk.features)
+            if label_classes and conditioning == "projection"
+            else None
+        )
 
     def forward(
         self, x: torch.Tensor, labels: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
-        from gan_zoo.models.conditioning import with_label
-
         cond = None
-        if self.label_classes:
+        if self.label_classes and self.projection is None:
             cond = with_label(x.new_zeros(x.shape[0], 0), labels, self.label_classes)
         h = self.trunk(x, cond)
         out = {name: head(h) for name, head in self.heads.items()}
         out["adv"] = out["adv"].squeeze(1)
+        if self.projection is not None:
+            out["adv"] = out["adv"] + self.projection(h, labels)
         return out

@@ -57,7 +57,11 @@ class FeatureGenerator(nn.Module):
 
 
 class ImageGenerator(nn.Module):
-    """G0: z0 -> FC 128; with h1 -> FC 128*4*4 -> upconvs to 28x28, sigmoid."""
+    """G0: z0 -> FC 128 BN; with h1 -> FC 128*4*4 BN ReLU -> 5x5 deconvs 8, 12, 24, 28, sigmoid.
+
+    The deconvolutions follow the official MNIST script: stride 2 "half" padding, then stride 1
+    "valid", twice (128, 64, 64 maps, BN and ReLU), the last one to the image.
+    """
 
     def __init__(self, z_dim: int, channels: int = 1) -> None:
         super().__init__()
@@ -66,23 +70,31 @@ class ImageGenerator(nn.Module):
             nn.Linear(128 + FEATURE_DIM, 128 * 4 * 4), nn.BatchNorm1d(128 * 4 * 4), nn.ReLU()
         )
         self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(128, 64, 3, 2, 1),  # 4 -> 7
+            nn.ConvTranspose2d(128, 128, 5, 2, 2, output_padding=1),  # 4 -> 8
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 5, 1, 0),  # 8 -> 12
             nn.BatchNorm2d(64),
             nn.ReLU(),
-            nn.ConvTranspose2d(64, 32, 4, 2, 1),  # 7 -> 14
-            nn.BatchNorm2d(32),
+            nn.ConvTranspose2d(64, 64, 5, 2, 2, output_padding=1),  # 12 -> 24
+            nn.BatchNorm2d(64),
             nn.ReLU(),
-            nn.ConvTranspose2d(32, channels, 4, 2, 1),  # 14 -> 28
+            nn.ConvTranspose2d(64, channels, 5, 1, 0),  # 24 -> 28
             nn.Sigmoid(),
         )
 
     def forward(self, h1: torch.Tensor, z0: torch.Tensor) -> torch.Tensor:
-        h = self.fc(torch.cat([self.noise(z0), h1], dim=1))
+        h = self.fc(torch.cat([h1, self.noise(z0)], dim=1))
         return self.deconv(h.view(-1, 128, 4, 4))
 
 
+def noise_head(features: int, z_dim: int) -> nn.Module:
+    """Q: reconstructs the level's U[0, 1) noise through a sigmoid, as the official code does."""
+    return nn.Sequential(nn.Linear(features, z_dim), nn.Sigmoid())
+
+
 class FeatureTrunk(nn.Module):
-    """D1's trunk on 256-d features: FC 256 -> FC 256, leaky ReLU 0.2."""
+    """D1's trunk on 256-d features: FC 256 -> FC 256, ReLU (Lasagne's default, as officially)."""
 
     features = 256
 
@@ -90,9 +102,9 @@ class FeatureTrunk(nn.Module):
         super().__init__()
         self.net = nn.Sequential(
             nn.Linear(FEATURE_DIM, 256),
-            nn.LeakyReLU(D_LEAK),
+            nn.ReLU(),
             nn.Linear(256, 256),
-            nn.LeakyReLU(D_LEAK),
+            nn.ReLU(),
         )
 
     def forward(self, h: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
@@ -100,7 +112,7 @@ class FeatureTrunk(nn.Module):
 
 
 class ImageTrunk(nn.Module):
-    """D0's trunk on images: conv 5x5 stride 2 with 32, 64, 128 maps -> FC 256, leaky ReLU 0.2."""
+    """D0's trunk on images: conv 5x5 stride 2 with 32, 64, 128 maps (leaky ReLU 0.2) -> FC 256 ReLU."""
 
     features = 256
 
@@ -115,7 +127,7 @@ class ImageTrunk(nn.Module):
             nn.LeakyReLU(D_LEAK),
             nn.Flatten(),
             nn.Linear(128 * 4 * 4, 256),
-            nn.LeakyReLU(D_LEAK),
+            nn.ReLU(),
         )
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
