@@ -41,6 +41,7 @@ COMMON: dict[str, Any] = {
     "compile": False,
     "channels_last": True,
     "freeze_d_in_g": True,
+    "fused_adam": True,
 }
 
 MODELS: dict[str, dict[str, Any]] = {

@@ -9,8 +9,7 @@ from gan_zoo.config import Budget
 from gan_zoo.models import build
 from gan_zoo.train import Trainer, speed
 from gan_zoo.train.seeding import seed_everything
-
-OFF = {"amp": False, "channels_last": False, "freeze_d_in_g": False, "compile": False}
+from gan_zoo.train.speed import ALL_OFF as OFF
 
 
 def _train(dataset, steps: int = 4, **options) -> tuple[torch.nn.Module, list[dict]]:
@@ -55,3 +54,10 @@ def test_compile_trains_and_keeps_checkpoint_keys(mnist_small, tmp_path):
     assert len(history) == 2 and all(torch.isfinite(torch.tensor(h["loss_d"])) for h in history)
     fresh = build("infogan", mnist_small, **OFF)
     assert set(model.state_dict()) == set(fresh.state_dict())
+
+
+def test_fused_adam_is_a_switch(mnist_small):
+    for fused in (False, True):
+        model = build("infogan", mnist_small, **{**OFF, "fused_adam": fused})
+        trainer = Trainer(model, mnist_small, Budget("t", 1, 1, 1, ""), seed=0, progress=False)
+        assert all(bool(o.defaults.get("fused")) is fused for o in trainer.optimizers.values())

@@ -61,7 +61,7 @@ def test_tables_readme_and_figures_from_records(tmp_path):
 def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     from benchmarks.speed.equivalence import main
 
-    off = {"amp": "0", "channels_last": "0", "freeze_d_in_g": "0"}
+    off = {"amp": "0", "channels_last": "0", "freeze_d_in_g": "0", "fused_adam": "0"}
     for seed, (acc_on, acc_off) in enumerate([(0.80, 0.82), (0.90, 0.88), (1.00, 0.95)]):
         _record(tmp_path, "infogan", seed, acc_on, 10.0, overrides=None)
         _record(tmp_path, "infogan", seed, acc_off, 30.0 + seed, overrides=off)

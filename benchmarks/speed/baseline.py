@@ -8,8 +8,7 @@ optimisers with default settings, float32, default memory format, eager mode.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch.utils.data import DataLoader
@@ -18,6 +17,7 @@ from torchvision import datasets, transforms
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.losses import d_adversarial, g_adversarial, information_term
 from gan_zoo.models import build
+from gan_zoo.train.speed import ALL_OFF
 
 
 def _batches(root: str, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -29,19 +29,12 @@ def _batches(root: str, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.T
         )
 
 
-def baseline_images_per_second(
-    dataset: ImageDataset,
-    data_root: str,
-    steps: int,
-    warmup: int,
-    batch_size: int = 128,
-    seed: int = 0,
-) -> float:
-    """Images per second of the plain loop over ``steps`` steps after ``warmup`` steps."""
+def baseline_step(
+    dataset: ImageDataset, data_root: str, batch_size: int = 128, seed: int = 0
+) -> Callable[[], float]:
+    """One step of the plain loop per call (returns loss_d, which also waits for the device)."""
     torch.manual_seed(seed)
-    model = build(
-        "infogan", dataset, amp=False, channels_last=False, freeze_d_in_g=False, compile=False
-    )
+    model = build("infogan", dataset, **ALL_OFF)
     hp, spec, lay = model.hparams, model.code_spec, model.latent
     opt_d = torch.optim.Adam(
         model.discriminator.parameters(), lr=hp["lr_d"], betas=(hp["beta1"], hp["beta2"])
@@ -50,10 +43,8 @@ def baseline_images_per_second(
         model.generator.parameters(), lr=hp["lr_g"], betas=(hp["beta1"], hp["beta2"])
     )
     batches = _batches(data_root, batch_size)
-    t0 = 0.0
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
+
+    def step() -> float:
         x, _ = next(batches)
         latent = lay.sample(batch_size)
         fake = model.generate(latent)
@@ -73,4 +64,6 @@ def baseline_images_per_second(
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
-    return steps * batch_size / (time.perf_counter() - t0)
+        return float(loss_d)
+
+    return step

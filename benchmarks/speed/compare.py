@@ -1,6 +1,7 @@
 """``python -m benchmarks.speed.compare``: harness vs a plain PyTorch loop, in one process.
 
-Prints images/s of InfoGAN on MNIST at batch 128 over a fixed number of steps after warm-up for:
+Prints images/s of InfoGAN on MNIST at batch 128 (median over alternating timed rounds, after a
+warm-up) for:
 the plain loop (``baseline.py``), the harness with every speed option off, and the harness with
 the chosen options on; the two ratios; and achieved GFLOP/s (FLOPs of one step counted by
 torch's FlopCounterMode) against the fp32 peak measured by a 2048x2048 matmul in the same process.
@@ -10,15 +11,17 @@ torch's FlopCounterMode) against the fp32 peak measured by a 2048x2048 matmul in
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.environment import cpu_name, versions
-from benchmarks.speed.baseline import baseline_images_per_second
+from benchmarks.speed.baseline import baseline_step
 from gan_zoo.config import COMMON, Budget
 from gan_zoo.data import load_dataset
 from gan_zoo.io import atomic_write_json
@@ -26,28 +29,44 @@ from gan_zoo.models import build
 from gan_zoo.paths import data_root
 from gan_zoo.train import Trainer
 from gan_zoo.train.seeding import seed_everything
+from gan_zoo.train.speed import ALL_OFF as OFF
 
-OFF = {"amp": False, "compile": False, "channels_last": False, "freeze_d_in_g": False}
+BATCH = 128  # the harness's InfoGAN batch size, and the baseline's
 
 
-def harness_images_per_second(
-    dataset, options: dict, steps: int, warmup: int
-) -> tuple[float, float]:
-    """(images/s after warm-up, seconds spent in the warm-up steps, compile included)."""
+def harness_step(dataset, options: dict) -> Callable[[], float]:
+    """One harness training step per call (returns loss_d, which also waits for the device)."""
     seed_everything(0)
     model = build("infogan", dataset, **options)
     trainer = Trainer(
-        model, dataset, Budget("bench", warmup + steps, 10**9, 10**9, ""), seed=0, progress=False
+        model, dataset, Budget("bench", 10**9, 10**9, 10**9, ""), seed=0, progress=False
     )
-    t0 = time.perf_counter()
-    for _ in range(warmup):
-        trainer.train_step()
-    warm = time.perf_counter() - t0
+    return lambda: float(trainer.train_step()["loss_d"])
+
+
+def timed(step: Callable[[], float], steps: int) -> float:
+    """Seconds for ``steps`` calls of ``step``."""
     t0 = time.perf_counter()
     for _ in range(steps):
-        logs = trainer.train_step()
-    float(logs["loss_d"])  # wait for the device
-    return steps * trainer.batch_size / (time.perf_counter() - t0), warm
+        step()
+    return time.perf_counter() - t0
+
+
+def interleaved_rates(
+    steppers: dict[str, Callable[[], float]], steps: int, warmup: int, rounds: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(median images/s, warm-up seconds) per stepper, timed in alternating rounds.
+
+    This machine's speed drifts by tens of percent over minutes (shared cores), so the
+    configurations are timed in turn, round after round, and each is summarised by its median:
+    a drift then hits every configuration alike instead of whichever ran last.
+    """
+    warm = {name: timed(step, warmup) for name, step in steppers.items()}
+    rates: dict[str, list[float]] = {name: [] for name in steppers}
+    for _ in range(rounds):
+        for name, step in steppers.items():
+            rates[name].append(steps * BATCH / timed(step, steps))
+    return {name: statistics.median(r) for name, r in rates.items()}, warm
 
 
 def flops_per_image(dataset) -> float:
@@ -72,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.speed.compare", description=__doc__.splitlines()[0]
     )
-    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--steps", type=int, default=20, help="timed steps per round")
     p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=5, help="alternating rounds (median taken)")
     p.add_argument("--data-root", default=None)
     p.add_argument(
         "--options",
@@ -95,19 +115,30 @@ def main(argv: list[str] | None = None) -> int:
     root = str(data_root(args.data_root))
     dataset = load_dataset("mnist", "train", root=root)
 
-    peak32 = matmul_gflops(torch.float32)
-    peak16 = matmul_gflops(torch.bfloat16)
+    peak32 = max(matmul_gflops(torch.float32) for _ in range(3))
+    peak16 = max(matmul_gflops(torch.bfloat16) for _ in range(3))
     flops = flops_per_image(dataset)
-    base = baseline_images_per_second(dataset, root, args.steps, args.warmup)
-    off, off_warm = harness_images_per_second(dataset, OFF, args.steps, args.warmup)
-    on, on_warm = harness_images_per_second(dataset, fast, args.steps, args.warmup)
+    rates, warm = interleaved_rates(
+        {
+            "baseline": baseline_step(dataset, root),
+            "off": harness_step(dataset, OFF),
+            "fast": harness_step(dataset, fast),
+        },
+        args.steps,
+        args.warmup,
+        args.rounds,
+    )
+    base, off, on = rates["baseline"], rates["off"], rates["fast"]
+    off_warm, on_warm = warm["off"], warm["fast"]
     result = {
         "cpu": cpu_name(),
         "threads": torch.get_num_threads(),
         "versions": versions(),
         "steps": args.steps,
         "warmup": args.warmup,
-        "batch_size": 128,
+        "rounds": args.rounds,
+        "method": "median images/s over alternating rounds of the three configurations",
+        "batch_size": BATCH,
         "fast_options": fast,
         "baseline_ips": base,
         "harness_off_ips": off,

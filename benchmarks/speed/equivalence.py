@@ -2,7 +2,7 @@
 
 Compares, from the records alone, the quick-budget runs of one model with the harness defaults
 (speed options on) against its runs with every speed option off (``--set amp=0 --set
-channels_last=0 --set freeze_d_in_g=0``). For each metric: mean ± std over seeds for both, the
+channels_last=0 --set freeze_d_in_g=0 --set fused_adam=0``). For each metric: mean ± std over seeds for both, the
 difference of the means, and whether it lies within the seed-to-seed spread (the larger of the two
 standard deviations), with Welch's t-test p-value beside it. Writes
 ``results/speed/equivalence_<dataset>_<model>.md``.
@@ -21,8 +21,10 @@ from scipy import stats
 
 from benchmarks.records import has_records, load_records, records_frame
 from gan_zoo.io import atomic_write
+from gan_zoo.train.speed import SPEED_OPTIONS
 
-OFF = {"amp": False, "channels_last": False, "freeze_d_in_g": False}
+#: the options a run sets off to be the "off" side (compile is off in both)
+OFF = {k: False for k in SPEED_OPTIONS if k != "compile"}
 METRICS = [
     "fid",
     "precision",

@@ -14,6 +14,7 @@ from gan_zoo.config import Budget
 from gan_zoo.models import available, build
 from gan_zoo.train import Trainer
 from gan_zoo.train.seeding import seed_everything
+from gan_zoo.train.speed import ALL_OFF
 
 
 @pytest.mark.parametrize("name", available())
@@ -29,8 +30,7 @@ def test_training_step(benchmark, mnist, name):
 def test_training_step_options_off(benchmark, mnist):
     """InfoGAN's step with every speed option off: the in-process reference for the one above."""
     seed_everything(0)
-    off = {"amp": False, "channels_last": False, "freeze_d_in_g": False, "compile": False}
-    model = build("infogan", mnist, **off)
+    model = build("infogan", mnist, **ALL_OFF)
     trainer = Trainer(model, mnist, Budget("b", 10**6, 10**9, 10**9, ""), seed=0, progress=False)
     trainer.train_step()
     benchmark.pedantic(trainer.train_step, rounds=5, iterations=1, warmup_rounds=1)

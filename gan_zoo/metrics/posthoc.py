@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_zoo.losses import CodeSpec
 from gan_zoo.models.base import GanModel, Samples, to_float
 
 # protocol constants, the same for every model
@@ -56,10 +57,14 @@ class PosthocResult:
     labels_pred: torch.Tensor | None
 
 
-def _targets_layout(model: GanModel) -> tuple[list[int], int, int]:
+def _targets_spec(model: GanModel) -> tuple[CodeSpec, int]:
+    """What the encoder predicts: the model's codes (as a Q head would), then its label logits."""
     lay = model.latent
-    cats = [c.num_categories for c in lay.categorical]
-    return cats, len(lay.continuous), lay.label_classes or 0
+    spec = CodeSpec(
+        categorical=tuple(c.num_categories for c in lay.categorical),
+        continuous=len(lay.continuous),
+    )
+    return spec, lay.label_classes or 0
 
 
 def fit_posthoc_encoder(
@@ -71,8 +76,8 @@ def fit_posthoc_encoder(
     paid for; the held-out part was never seen by the encoder.
     """
     device = model.device
-    cats, n_cont, n_labels = _targets_layout(model)
-    out_dim = sum(cats) + n_cont + n_labels
+    spec, n_labels = _targets_spec(model)
+    n_cont, out_dim = spec.continuous, spec.out_dim + n_labels
     n_train = int(len(samples.images) * TRAIN_FRACTION)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
@@ -82,13 +87,8 @@ def fit_posthoc_encoder(
     opt = torch.optim.Adam(enc.parameters(), lr=LR)
 
     def split(out: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
-        logits, start = [], 0
-        for k in cats:
-            logits.append(out[:, start : start + k])
-            start += k
-        cont = out[:, start : start + n_cont]
-        start += n_cont
-        return logits, cont, (out[:, start:] if n_labels else None)
+        logits, cont, _ = spec.split(out)
+        return logits, cont, (out[:, spec.out_dim :] if n_labels else None)
 
     images = samples.images[:n_train].to(device)
     cat, cont_t = samples.cat[:n_train].to(device), samples.cont[:n_train].to(device)

@@ -69,10 +69,7 @@ def evaluate(
         judge = get_judge(dataset.name, root=root)
         predictions = judge.predict(samples.images).cpu().numpy()
         metrics.update(code_control(model, samples, predictions, details))
-    if hasattr(model, "encoder_accuracy"):
-        metrics["encoder_acc"] = model.encoder_accuracy(
-            1000, torch.Generator(device=model.device).manual_seed(seed)
-        )
+    metrics.update(model.own_metrics(torch.Generator(device=model.device).manual_seed(seed)))
     return {k: float(v) for k, v in metrics.items()}, details
 
 

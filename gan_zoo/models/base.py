@@ -87,6 +87,10 @@ class GanModel(nn.Module):
             "g": ParamGroup(list(self.generator.parameters()), self.hparams["lr_g"], betas),
         }
 
+    def own_metrics(self, generator: torch.Generator) -> dict[str, float]:
+        """Metrics only this family can report (e.g. Stacked GAN's encoder accuracy)."""
+        return {}
+
     def networks(self) -> list[nn.Module]:
         """The trained networks, e.g. for ``torch.compile`` (frozen helpers are left out)."""
         return [self.generator, self.discriminator]

@@ -127,6 +127,9 @@ class StackedGan(GanModel):
             "log": {},
         }
 
+    def own_metrics(self, generator: torch.Generator) -> dict[str, float]:
+        return {"encoder_acc": self.encoder_accuracy(1000, generator)}
+
     @torch.inference_mode()
     def encoder_accuracy(self, n: int = 1000, generator: torch.Generator | None = None) -> float:
         """How often E classifies a generated image as the label it was generated for."""

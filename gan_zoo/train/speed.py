@@ -4,12 +4,14 @@
 falls back to fp32 with a warning, since emulated bf16 is slower than fp32); ``channels_last``:
 memory format of real batches and conv weights; ``compile``: ``torch.compile`` of the generator
 and the discriminator (compiling the whole step breaks on the fake batch shared by the D and G
-backward passes); Adam uses the foreach implementation everywhere and the fused one on CUDA;
+backward passes); ``fused_adam``: one fused Adam kernel over all parameters (CPU and CUDA,
+torch >= 2.4) instead of the default per-tensor loop;
 ``freeze_d_in_g``: D's parameters stop asking for gradients during the G update, whose D
 weight-gradients would be discarded anyway (same G gradients, less work).
 
 Measured on the 2-core CPU this suite is built on (``python -m benchmarks.speed.compare``):
-amp + channels_last + freeze_d_in_g pay; compile is slower there and stays off by default.
+amp + channels_last + freeze_d_in_g + fused_adam pay; compile does not pay there (slower or
+within noise, plus 20-30 s of compilation) and stays off by default.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from typing import Any
 
 import torch
 from torch import nn
+
+#: every speed switch in the hyperparameters; all False is the plain fp32 eager loop
+SPEED_OPTIONS = ("amp", "channels_last", "compile", "freeze_d_in_g", "fused_adam")
+ALL_OFF: dict[str, bool] = dict.fromkeys(SPEED_OPTIONS, False)
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -39,6 +45,7 @@ class SpeedOptions:
     compile: bool
     device: torch.device
     freeze_d_in_g: bool = False
+    fused_adam: bool = False
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
@@ -56,6 +63,7 @@ class SpeedOptions:
             bool(hp.get("compile")),
             device,
             bool(hp.get("freeze_d_in_g")),
+            bool(hp.get("fused_adam")),
         )
 
     def frozen(self, params: list[torch.nn.Parameter]) -> contextlib.AbstractContextManager:
@@ -70,7 +78,7 @@ class SpeedOptions:
         return torch.autocast(self.device.type, dtype=torch.bfloat16)
 
     def adam_kwargs(self) -> dict[str, Any]:
-        return {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+        return {"fused": True} if self.fused_adam else {}
 
     def prepare_images(self, images_uint8: torch.Tensor) -> torch.Tensor:
         x = images_uint8.float().div_(255.0)
