@@ -22,18 +22,10 @@ import seaborn as sns
 from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import ORDER
-from gan_zoo.metrics.catalog import METRICS
+from gan_zoo.metrics.catalog import HEADLINE, METRICS
 
 PLOT_METRICS = (
-    "fid",
-    "precision",
-    "recall",
-    "isc",
-    "li_bound_c1",
-    "code_acc_c1",
-    "code_mi_c1",
-    "label_acc",
-    "posthoc_mi",
+    *HEADLINE,
     "posthoc_r2",
     "mig",
     "sap",

@@ -72,3 +72,32 @@ def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     assert "+0.0167" in acc_row and "| yes |" in acc_row  # 0.9 - 0.8833, spread 0.1
     assert "| no |" in fid_row  # 10 vs 31: far outside a spread of 1
     assert main(["--out", str(tmp_path), "--model", "gan"]) == 2
+
+
+def test_speed_summary_states_the_ratios_and_the_peak(tmp_path):
+    from benchmarks.speed.compare import summary_markdown
+    from benchmarks.tables import replace_section
+
+    result = {
+        "fast_options": {"amp": True, "compile": False},
+        "baseline_ips": 300.0,
+        "harness_off_ips": 310.0,
+        "harness_fast_ips": 660.0,
+        "gflop_per_image": 0.3,
+        "ratio_fast_vs_off": 660.0 / 310.0,
+        "matmul_fp32_gflops": 220.0,
+        "matmul_bf16_gflops": 1100.0,
+        "achieved_gflops_fast": 198.0,
+        "rounds": 5,
+        "steps": 20,
+        "cpu": "test cpu",
+        "threads": 2,
+        "versions": {"torch": "2.x"},
+        "commit": "abcdef0123",
+    }
+    md = summary_markdown(result)
+    assert "| harness, amp | 660 | 198 | 2.20x |" in md and "2.13x" in md and "90%" in md
+    readme = tmp_path / "README.md"
+    readme.write_text("a\n<!-- speed:start -->\nold\n<!-- speed:end -->\nb\n")
+    assert replace_section(readme, "speed", md)
+    assert "old" not in readme.read_text() and "| plain PyTorch loop" in readme.read_text()

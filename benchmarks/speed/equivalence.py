@@ -21,21 +21,11 @@ from scipy import stats
 
 from benchmarks.records import has_records, load_records, records_frame
 from gan_zoo.io import atomic_write
+from gan_zoo.metrics.catalog import HEADLINE
 from gan_zoo.train.speed import SPEED_OPTIONS
 
 #: the options a run sets off to be the "off" side (compile is off in both)
 OFF = {k: False for k in SPEED_OPTIONS if k != "compile"}
-METRICS = [
-    "fid",
-    "precision",
-    "recall",
-    "isc",
-    "li_bound_c1",
-    "code_acc_c1",
-    "code_mi_c1",
-    "posthoc_mi",
-    "label_acc",
-]
 
 
 def _is_off(overrides: str) -> bool:
@@ -50,7 +40,7 @@ def compare(frame: pd.DataFrame) -> pd.DataFrame:
     on = frame[frame["overrides"] == "{}"]
     off = frame[frame["overrides"].map(_is_off)]
     rows = []
-    for metric in [*METRICS, "images_per_second"]:
+    for metric in [*HEADLINE, "images_per_second"]:
         if metric not in frame.columns:
             continue
         a, b = on[metric].dropna().astype(float), off[metric].dropna().astype(float)

@@ -27,3 +27,16 @@ METRICS: dict[str, str] = {
     "factorvae": "FactorVAE score (Kim & Mnih 2018), dSprites",
     "betavae": "BetaVAE score (Higgins et al. 2017), dSprites",
 }
+
+#: the metrics a reader looks at first: README table, equivalence check, first plots
+HEADLINE: tuple[str, ...] = (
+    "fid",
+    "precision",
+    "recall",
+    "isc",
+    "li_bound_c1",
+    "code_acc_c1",
+    "code_mi_c1",
+    "label_acc",
+    "posthoc_mi",
+)

@@ -162,7 +162,11 @@ def disentanglement(
 
     truth = DSpritesGroundTruth.from_dataset(dataset)
     indexed = IndexedGroundTruth(truth, representation, size=len(dataset))
-    return compute_all(indexed, indexed.representation, np.random.default_rng(seed))
+    # DCI's boosted trees dominate the suite's time; fitting its factors on every core gives
+    # the same scores (each fit is seeded on its own) in about half the time on two cores.
+    return compute_all(
+        indexed, indexed.representation, np.random.default_rng(seed), dci={"n_jobs": -1}
+    )
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:
