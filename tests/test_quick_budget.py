@@ -39,3 +39,16 @@ def test_sgan_generates_the_requested_label(mnist):
     model, result = train_run("sgan", mnist, "quick", seed=0, progress=False)
     assert result.status == "complete"
     assert model.encoder_accuracy(2000, torch.Generator().manual_seed(1)) >= 0.90
+
+
+@pytest.mark.parametrize("name", ["cgan", "acgan"])
+def test_conditional_models_generate_the_requested_digit(name, mnist, real_data_root):
+    """The judge (not the model) reads the digit of samples drawn for each requested label."""
+    from gan_zoo.metrics.judge import get_judge
+
+    model, result = train_run(name, mnist, "quick", seed=0, progress=False)
+    assert result.status == "complete"
+    labels = torch.arange(2000) % 10
+    samples = model.sample(2000, labels=labels, generator=torch.Generator().manual_seed(1))
+    predicted = get_judge("mnist", root=real_data_root).predict(samples.images).cpu()
+    assert (predicted == labels).float().mean() >= 0.95
