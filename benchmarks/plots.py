@@ -21,7 +21,7 @@ import seaborn as sns
 
 from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
-from benchmarks.tables import ORDER
+from benchmarks.tables import ORDER, run_label
 from gan_zoo.metrics.catalog import HEADLINE, METRICS
 
 PLOT_METRICS = (
@@ -36,17 +36,16 @@ PLOT_METRICS = (
 CURVES = ("loss_d", "loss_g", "li_c1")
 
 
-def _label(rec_model: str, budget: str) -> str:
-    return rec_model if budget == "quick" else f"{rec_model} ({budget})"
-
-
 def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     frame = records_frame(
         [r for r in records if r.get("dataset") == dataset and r.get("status") == "complete"]
     )
     if frame.empty:
         return None
-    frame["run"] = [_label(m, b) for m, b in zip(frame["model"], frame["budget"], strict=True)]
+    frame["run"] = [
+        run_label(m, b, o)
+        for m, b, o in zip(frame["model"], frame["budget"], frame["overrides"], strict=True)
+    ]
     metrics = [m for m in PLOT_METRICS if m in frame.columns and frame[m].notna().any()]
     order = sorted(
         frame["run"].unique(),
@@ -99,7 +98,7 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
                 if key in h:
                     rows.append(
                         {
-                            "model": _label(rec["model"], rec["budget"]),
+                            "model": run_label(rec["model"], rec["budget"], rec.get("overrides")),
                             "seed": rec["seed"],
                             "step": h["step"],
                             "quantity": key,
@@ -133,7 +132,7 @@ def gallery(
     chosen: dict[str, Path] = {}
     for rec in sorted(records, key=lambda r: r.get("seed", 0)):
         folder = runs_root(out) / rec["run_id"]
-        name = _label(rec["model"], rec["budget"])
+        name = run_label(rec["model"], rec["budget"], rec.get("overrides"))
         if (
             rec.get("dataset") == dataset
             and rec.get("status") == "complete"

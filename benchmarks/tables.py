@@ -8,6 +8,7 @@ source), and rewrites the README's results section between its markers with the 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import sys
@@ -27,9 +28,13 @@ ORDER = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
 README_COLUMNS = ["seeds", *HEADLINE, "published"]
 
 
-def _row_name(model: str, budget: str, overrides: str) -> str:
+def run_label(model: str, budget: str, overrides: str | dict | None = None) -> str:
+    """How tables and plots name a group of runs: ``infogan (paper) [lr_g=1e-4]``."""
     name = model if budget == "quick" else f"{model} ({budget})"
-    return name if overrides in ("{}", "") else f"{name} {overrides}"
+    given = json.loads(overrides) if isinstance(overrides, str) else (overrides or {})
+    if not given:
+        return name
+    return f"{name} [" + ", ".join(f"{k}={v}" for k, v in sorted(given.items())) + "]"
 
 
 def dataset_tables(
@@ -56,7 +61,7 @@ def dataset_tables(
             row[r["metric"]] = cell
         anchors = anchors_for(dataset, model)
         row["published"] = "; ".join(f"{a.metric} {a.value:g} ({a.source})" for a in anchors)
-        rows[_row_name(model, budget, overrides)] = row
+        rows[run_label(model, budget, overrides)] = row
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("")
     cols = ["seeds"] + [c for c in agg["metric"].unique() if c in table.columns] + ["published"]
     return table[cols], agg
@@ -88,7 +93,9 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
             )
         )
         if dataset == "mnist" and readme is not None and readme.exists():
-            compact, _ = dataset_tables(records, dataset, intervals=False)
+            # the README shows the suite's own settings; runs with overrides stay in the full table
+            plain = [r for r in records if not r.get("overrides")]
+            compact, _ = dataset_tables(plain, dataset, intervals=False)
             update_readme(readme, compact[[c for c in README_COLUMNS if c in compact.columns]])
     return written
 

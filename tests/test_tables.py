@@ -53,6 +53,10 @@ def test_tables_readme_and_figures_from_records(tmp_path):
     text = readme.read_text()
     assert "old" not in text and "0.9 ± 0.1" in text and text.endswith("after\n")
     assert "0.9 ± 0.1 [" in md and "0.9 ± 0.1 [" not in text  # intervals only in the full table
+    _record(tmp_path, "gan", 0, 0.5, 99.0, overrides={"lr_g": "1e-4"})
+    write_tables(tmp_path, readme)
+    assert "lr_g" in (tmp_path / "tables" / "mnist.md").read_text()
+    assert "lr_g" not in readme.read_text()  # the README keeps the default settings only
     assert (tmp_path / "tables" / "mnist.csv").exists() and len(written) == 2
     figures = write_plots(tmp_path)
     assert {p.name for p in figures} >= {"mnist_metrics.png", "mnist_training.png"}
