@@ -67,9 +67,9 @@ def dataset_tables(
     return table[cols], agg
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    """A GitHub table without needing the tabulate package."""
-    cols = ["model", *table.columns]
+def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:
+    """A GitHub table without needing the tabulate package; the index is the first column."""
+    cols = [index_name, *table.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for name, row in table.iterrows():
         lines.append("| " + " | ".join([str(name), *(str(row[c]) for c in table.columns)]) + " |")

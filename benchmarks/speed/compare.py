@@ -23,8 +23,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from benchmarks.environment import cpu_name, git_commit, versions
 from benchmarks.speed.baseline import baseline_step
 from benchmarks.tables import replace_section
-from gan_zoo.config import COMMON, Budget
+from gan_zoo.config import COMMON, Budget, coerce
 from gan_zoo.data import load_dataset
+from gan_zoo.errors import ConfigError
 from gan_zoo.io import atomic_write, atomic_write_json
 from gan_zoo.models import build
 from gan_zoo.paths import data_root
@@ -145,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(chosen) - set(OFF)
     if unknown:
         p.error(f"unknown speed option(s) {', '.join(sorted(unknown))}; known: {', '.join(OFF)}")
-    defaults = {k: bool(COMMON[k]) for k in OFF}
-    fast = {**defaults, **{k: v.lower() in ("1", "true", "on") for k, v in chosen.items()}}
+    try:
+        fast = {k: bool(coerce(k, chosen.get(k, COMMON[k]), COMMON[k])) for k in OFF}
+    except ConfigError as err:
+        p.error(str(err))
     root = str(data_root(args.data_root))
     dataset = load_dataset("mnist", "train", root=root)
 

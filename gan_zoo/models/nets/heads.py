@@ -41,7 +41,6 @@ class Discriminator(nn.Module):
         self.trunk = trunk
         self.heads = nn.ModuleDict(heads)
         self.label_classes = label_classes
-        self.conditioning = conditioning
         self.projection = (
             LabelProjection(label_classes, trunk.features)
             if label_classes and conditioning == "projection"
