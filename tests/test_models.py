@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available, build, canonical
@@ -102,3 +103,26 @@ def test_conditional_discriminator_reads_the_label(conditioning, mnist_small):
 def test_unknown_d_conditioning_is_a_config_error(mnist_small):
     with pytest.raises(ConfigError, match="d_conditioning"):
         build("cgan", mnist_small, d_conditioning="film")
+
+
+def test_dsprites_discriminator_is_spectrally_normalised_without_batch_norm(mnist_small):
+    """InfoGAN-CR's dSprites D and Q: spectral norm on every layer, no BN (BN-D collapsed G)."""
+    from dataclasses import replace
+
+    images = torch.randint(0, 2, (16, 1, 64, 64), dtype=torch.uint8) * 255
+    sprites = replace(mnist_small, images=images, labels=None, num_classes=None, name="dsprites")
+    seed_everything(0)
+    model = build("infogan", sprites)
+    d = model.discriminator
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in d.modules())
+    x = images.float() / 255.0
+    for _ in range(30):  # power iterations run in train-mode forwards
+        d(x)
+    layers = [m for m in d.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(layers) == 8  # 4 convs, trunk FC, adv head, Q head's 2 layers
+    for layer in layers:
+        sigma = torch.linalg.matrix_norm(layer.weight.detach().flatten(1), ord=2)
+        assert sigma == pytest.approx(1.0, abs=0.05)
+    # the 28x28 backbones keep the InfoGAN paper's batch-normalised D
+    mnist_d = build("infogan", mnist_small).discriminator
+    assert any(isinstance(m, nn.BatchNorm2d) for m in mnist_d.modules())

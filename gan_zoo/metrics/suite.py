@@ -10,6 +10,7 @@ traversal PNG per code.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -150,15 +151,23 @@ def disentanglement(
     n_cont = len(model.latent.continuous)
     device = model.device
     spec = getattr(model, "code_spec", None)
+    if spec is not None:
+        encoder, pick = inference_copy(model.discriminator), model.code_head
+    else:
+        encoder, pick = inference_copy(posthoc.encoder), None
 
     @torch.inference_mode()
     def representation(observations: np.ndarray) -> np.ndarray:
         x = to_float(torch.from_numpy(np.ascontiguousarray(observations)))
+        outs = []
+        for i in range(0, x.shape[0], 1000):
+            chunk = x[i : i + 1000].to(device).contiguous(memory_format=torch.channels_last)
+            out = encoder(chunk)
+            outs.append((out[pick] if pick is not None else out).float().cpu())
+        codes = torch.cat(outs)
         if spec is not None:
-            return spec.split(model.predict_codes(x))[1].numpy()
-        enc = posthoc.encoder.eval()
-        outs = [enc(x[i : i + 1000].to(device)).float().cpu() for i in range(0, x.shape[0], 1000)]
-        return torch.cat(outs)[:, n_cat : n_cat + n_cont].numpy()
+            return spec.split(codes)[1].numpy()
+        return codes[:, n_cat : n_cat + n_cont].numpy()
 
     truth = DSpritesGroundTruth.from_dataset(dataset)
     indexed = IndexedGroundTruth(truth, representation, size=len(dataset))
@@ -167,6 +176,16 @@ def disentanglement(
     return compute_all(
         indexed, indexed.representation, np.random.default_rng(seed), dci={"n_jobs": -1}
     )
+
+
+def inference_copy(net: torch.nn.Module) -> torch.nn.Module:
+    """An eval-mode, channels_last copy of ``net`` for encoding many images.
+
+    Same fp32 arithmetic as the original (only the memory layout differs); on the 2-core CPU it
+    encodes dSprites 1.4x faster (3,870 vs 2,690 images/s for the InfoGAN trunk), which matters
+    because FactorVAE and BetaVAE need the representation of nearly all 737,280 images.
+    """
+    return copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:

@@ -24,7 +24,12 @@ from gan_zoo.models.base import GanModel
 from gan_zoo.models.conditioning import D_CONDITIONING, label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
 from gan_zoo.models.nets import backbone_for
-from gan_zoo.models.nets.heads import Discriminator, adversarial_head, predictor_head
+from gan_zoo.models.nets.heads import (
+    Discriminator,
+    adversarial_head,
+    predictor_head,
+    spectral_normalize,
+)
 from gan_zoo.models.nets.init import init_gan_weights
 
 
@@ -56,11 +61,15 @@ class SingleLevelGan(GanModel):
         trunk = trunk_cls(channels=image_shape[0], cond_dim=label_width(classes) if concat else 0)
         heads: dict[str, nn.Module] = {"adv": adversarial_head(trunk.features)}
         for name, out_dim in (extra_heads or {}).items():
-            heads[name] = predictor_head(trunk.features, out_dim)
+            heads[name] = predictor_head(
+                trunk.features, out_dim, leak=trunk.leak, batch_norm=trunk.head_batch_norm
+            )
         self.discriminator = Discriminator(
             trunk, heads, classes if label_to_d else None, conditioning
         )
         init_gan_weights(self)
+        if trunk.spectral_norm:
+            spectral_normalize(self.discriminator)
 
     def generate(self, latent: Latent) -> torch.Tensor:
         x = latent.generator_input(self.latent)

@@ -62,8 +62,15 @@ def importance_matrix(
     settings: DCIProtocol,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, float, float]:
-    """R (D, F) and the mean train and test accuracy over factors."""
-    seeds = [sklearn_seed(rng) for _ in range(factors.shape[1])]
+    """R (D, F) and the mean train and test accuracy over factors.
+
+    Each factor's fit has its own seed, drawn in factor order, so the scores do not depend on
+    the order the fits run in. They are dispatched largest first (a boosted fit costs one tree
+    per class per stage), which shortens the longest worker's queue when ``n_jobs`` > 1.
+    """
+    num_factors = factors.shape[1]
+    seeds = [sklearn_seed(rng) for _ in range(num_factors)]
+    order = sorted(range(num_factors), key=lambda j: -len(np.unique(factors[:, j])))
     fits = Parallel(n_jobs=settings.n_jobs)(
         delayed(_fit_one_factor)(
             codes,
@@ -73,8 +80,10 @@ def importance_matrix(
             seeds[j],
             settings.n_iter_no_change,
         )
-        for j in range(factors.shape[1])
+        for j in order
     )
+    by_factor = dict(zip(order, fits, strict=True))
+    fits = [by_factor[j] for j in range(num_factors)]
     r = np.stack([imp for imp, _, _ in fits], axis=1)
     return r, float(np.mean([f[1] for f in fits])), float(np.mean([f[2] for f in fits]))
 

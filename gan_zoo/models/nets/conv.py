@@ -2,8 +2,10 @@
 
 ``ConvGenerator``: FC layers (BN, ReLU) to a small feature map, then stride-2 4x4 transposed
 convolutions (BN, ReLU) up to the image, sigmoid out. ``ConvTrunk``: stride-2 4x4 convolutions
-(leaky ReLU, BN after the first), flatten, optionally concatenate a condition, one FC layer
-(BN, leaky ReLU). The 28x28 and 64x64 backbones are just two settings of these.
+(leaky ReLU; BN after all but the first, or no BN at all), flatten, optionally concatenate a
+condition, one FC layer (BN, leaky ReLU). A trunk also says how its discriminator is normalised
+(``spectral_norm``, ``head_batch_norm``), so the heads put on it and the spectral normalisation
+follow the backbone. The 28x28 and 64x64 backbones are just two settings of these.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class ConvGenerator(nn.Module):
 
 
 class ConvTrunk(nn.Module):
+    # How the whole discriminator built on this trunk is normalised (read by the model).
+    spectral_norm: bool = False
+    head_batch_norm: bool = True
+
     def __init__(
         self,
         channels: int,
@@ -49,19 +55,22 @@ class ConvTrunk(nn.Module):
         features: int,
         cond_dim: int = 0,
         leak: float = 0.1,
+        batch_norm: bool = True,
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(pairwise((channels, *widths))):
             layers.append(nn.Conv2d(a, b, 4, 2, 1))
-            if i > 0:
+            if batch_norm and i > 0:
                 layers.append(nn.BatchNorm2d(b))
             layers.append(nn.LeakyReLU(leak))
         self.conv = nn.Sequential(*layers, nn.Flatten())
-        self.fc = nn.Sequential(
-            nn.Linear(flat + cond_dim, features), nn.BatchNorm1d(features), nn.LeakyReLU(leak)
-        )
+        fc: list[nn.Module] = [nn.Linear(flat + cond_dim, features)]
+        if batch_norm:
+            fc.append(nn.BatchNorm1d(features))
+        self.fc = nn.Sequential(*fc, nn.LeakyReLU(leak))
         self.features = features
+        self.leak = leak
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         h = self.conv(x)

@@ -17,14 +17,27 @@ def adversarial_head(features: int) -> nn.Module:
     return nn.Linear(features, 1)
 
 
-def predictor_head(features: int, out_dim: int, hidden: int = 128, leak: float = 0.1) -> nn.Module:
-    """FC hidden -> BN -> lReLU -> FC out_dim (InfoGAN's Q head, appendix C.1)."""
+def predictor_head(
+    features: int, out_dim: int, hidden: int = 128, leak: float = 0.1, batch_norm: bool = True
+) -> nn.Module:
+    """FC hidden -> BN -> lReLU -> FC out_dim (InfoGAN's Q head, appendix C.1); no BN on
+    spectrally normalised discriminators (InfoGAN-CR's dSprites Q)."""
+    norm: list[nn.Module] = [nn.BatchNorm1d(hidden)] if batch_norm else []
     return nn.Sequential(
-        nn.Linear(features, hidden),
-        nn.BatchNorm1d(hidden),
-        nn.LeakyReLU(leak),
-        nn.Linear(hidden, out_dim),
+        nn.Linear(features, hidden), *norm, nn.LeakyReLU(leak), nn.Linear(hidden, out_dim)
     )
+
+
+def spectral_normalize(module: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) on every conv and linear layer of ``module``.
+
+    Applied after initialisation: the parametrisation keeps the initialised weight as its
+    ``original`` and divides it by its largest singular value, one power iteration per step.
+    """
+    layers = [m for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    for layer in layers:
+        nn.utils.parametrizations.spectral_norm(layer)
+    return module
 
 
 class Discriminator(nn.Module):
