@@ -22,17 +22,9 @@ import seaborn as sns
 from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import ORDER, run_label
-from gan_zoo.metrics.catalog import HEADLINE, METRICS
+from gan_zoo.metrics.catalog import HEADLINE, HEADLINE_DSPRITES, METRICS
 
-PLOT_METRICS = (
-    *HEADLINE,
-    "posthoc_r2",
-    "mig",
-    "sap",
-    "dci_disentanglement",
-    "factorvae",
-    "betavae",
-)
+PLOT_METRICS = tuple(dict.fromkeys((*HEADLINE, *HEADLINE_DSPRITES)))
 CURVES = ("loss_d", "loss_g", "li_c1")
 
 

@@ -40,3 +40,15 @@ HEADLINE: tuple[str, ...] = (
     "label_acc",
     "posthoc_mi",
 )
+
+#: the same for dSprites, where quality has no judge and disentanglement is the question
+HEADLINE_DSPRITES: tuple[str, ...] = (
+    "mig",
+    "sap",
+    "dci_disentanglement",
+    "dci_completeness",
+    "dci_informativeness",
+    "factorvae",
+    "betavae",
+    "posthoc_r2",
+)
