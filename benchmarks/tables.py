@@ -128,9 +128,7 @@ def replace_section(readme: Path, name: str, body: str) -> bool:
 DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "dsprites": "dSprites"}
 
 
-def update_readme(
-    readme: Path, table: pd.DataFrame, dataset: str = "mnist", section: str = "results"
-) -> bool:
+def update_readme(readme: Path, table: pd.DataFrame, dataset: str, section: str) -> bool:
     """Write ``table`` into the README section ``section``; False if the README lacks it."""
     return replace_section(
         readme,
