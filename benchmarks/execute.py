@@ -24,6 +24,7 @@ from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
+from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def execute_run(
 ) -> dict[str, Any]:
     """Run ``spec`` unless its record says it is complete; return the record."""
     out = Path(out)
+    set_progress(progress)
     if not force:
         existing = read_record(out, spec.run_id)
         if existing is not None and existing.get("status") in DONE:

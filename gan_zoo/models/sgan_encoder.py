@@ -18,7 +18,8 @@ from gan_zoo.paths import cache_root
 from gan_zoo.train.classifier import train_classifier
 
 # bump when SganEncoder or its training changes: old caches are then not reused
-ENCODER_VERSION = 1
+# v2: caches written by v1 could come from pre-release training code that the key did not see
+ENCODER_VERSION = 2
 log = logging.getLogger(__name__)
 
 

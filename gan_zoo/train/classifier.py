@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+
+from gan_zoo.progress import progress_bar
 
 
 def train_classifier(
@@ -31,7 +32,7 @@ def train_classifier(
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     n = x_all.shape[0]
     steps = epochs * ((n + batch_size - 1) // batch_size)
-    with tqdm(total=steps, desc=desc, leave=False, mininterval=1.0) as bar:
+    with progress_bar(total=steps, desc=desc, leave=False, mininterval=1.0) as bar:
         for _ in range(epochs):
             order = torch.randperm(n, generator=gen, device=device)
             for start in range(0, n, batch_size):

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
 from gan_zoo.config import Budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_torch_save
 from gan_zoo.models.base import GanModel
+from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
 from gan_zoo.train.history import History
 from gan_zoo.train.seeding import rng_states, set_rng_states
@@ -187,7 +187,7 @@ class Trainer:
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
         mark = t0
-        bar = tqdm(
+        bar = progress_bar(
             total=total,
             initial=self.step,
             desc=f"{self.model.name} seed {self.seed}",
