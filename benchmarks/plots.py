@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -26,6 +29,18 @@ from gan_zoo.metrics.catalog import HEADLINE, HEADLINE_DSPRITES, METRICS
 
 PLOT_METRICS = tuple(dict.fromkeys((*HEADLINE, *HEADLINE_DSPRITES)))
 CURVES = ("loss_d", "loss_g", "li_c1")
+
+
+@contextmanager
+def fixed_jitter(seed: int = 0) -> Iterator[None]:
+    """seaborn jitters strip points with NumPy's global RNG: fix it so a figure regenerated
+    from the same records is the same file (no spurious diffs in ``results/``)."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
@@ -57,15 +72,16 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
             color="#9ecae1",
             ax=ax,
         )
-        sns.stripplot(
-            data=sub,
-            x="run",
-            y=metric,
-            order=[o for o in order if o in set(sub["run"])],
-            color="#08306b",
-            size=4,
-            ax=ax,
-        )
+        with fixed_jitter():
+            sns.stripplot(
+                data=sub,
+                x="run",
+                y=metric,
+                order=[o for o in order if o in set(sub["run"])],
+                color="#08306b",
+                size=4,
+                ax=ax,
+            )
         ax.set_title(metric, fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")

@@ -61,6 +61,10 @@ def test_tables_readme_and_figures_from_records(tmp_path):
     assert (tmp_path / "tables" / "mnist.csv").exists() and len(written) == 2
     figures = write_plots(tmp_path)
     assert {p.name for p in figures} >= {"mnist_metrics.png", "mnist_training.png"}
+    bars = tmp_path / "figures" / "mnist_metrics.png"
+    first = bars.read_bytes()
+    write_plots(tmp_path)
+    assert bars.read_bytes() == first  # same records, same file: no spurious diffs in results/
 
 
 def test_readme_gets_a_dsprites_section_only_where_it_has_the_markers(tmp_path):
