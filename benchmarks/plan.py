@@ -56,7 +56,8 @@ def parse_seeds(text: str) -> list[int]:
         return list(range(count))
     except ValueError:
         raise ConfigError(
-            f"--seeds expects a count (e.g. 3) or a comma list of distinct non-negative seeds (e.g. 0,1,2), got {text!r}"
+            f"--seeds expects a count (e.g. 3) or a comma list of distinct non-negative seeds "
+            f"(e.g. 0,1,2; one chosen seed is a one-item list such as 2,), got {text!r}"
         ) from None
 
 

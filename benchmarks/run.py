@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
     p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist | dsprites")
-    p.add_argument("--seeds", default="1", help="a count (3 = seeds 0,1,2) or a list (0,4,7)")
+    p.add_argument(
+        "--seeds",
+        default="1",
+        help="a count (3 = seeds 0,1,2) or a list (0,4,7; one chosen seed: 2,)",
+    )
     p.add_argument("--budget", default="quick", help="|".join(BUDGETS))
     p.add_argument(
         "--set",

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
         (["--budget", "huge"], "unknown budget 'huge'"),
         (["--seeds", "three"], "--seeds expects"),
         (["--seeds", "0,0"], "--seeds expects"),
+        (["--seeds", "0"], "one chosen seed is a one-item list such as 2,"),
         (["--set", "lr_g"], "--set expects key=value"),
         (["--set", "nope=1"], "unknown setting 'nope'"),
         (["--set", "lr_g=fast"], "expected a float"),
@@ -144,3 +145,8 @@ def test_ray_executor_runs_two_smoke_runs(tmp_path, mnist_available):
     assert code == 0
     recs = sorted(p.name for p in (tmp_path / "records").glob("*.json"))
     assert recs == ["mnist__cgan__smoke__seed0.json", "mnist__gan__smoke__seed0.json"]
+
+
+def test_one_chosen_seed_is_a_one_item_list(capsys):
+    assert main(["--models", "gan", "--seeds", "2,", "--dry-run"]) == 0
+    assert capsys.readouterr().out.split() == ["mnist__gan__quick__seed2"]
