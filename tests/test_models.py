@@ -87,6 +87,20 @@ def test_noinfo_baseline_gives_the_generator_no_information_term(mnist_small):
     assert ("info", "g") not in phases(base) and ("info", "d") in phases(base)
 
 
+@pytest.mark.parametrize("name, trunk_learns", [("infogan", True), ("infogan_noinfo", False)])
+def test_baseline_q_is_a_probe_that_leaves_d_trunk_alone(name, trunk_learns, mnist_small):
+    """The baseline's Q learns, but its loss must not reach D's trunk (a regular GAN + probe)."""
+    seed_everything(0)
+    model = build(name, mnist_small)
+    x = mnist_small.images[:16].float() / 255.0
+    q = model.discriminator(x)["q"]
+    q.square().sum().backward()
+    trunk = [p.grad for p in model.discriminator.trunk.parameters()]
+    head = [p.grad for p in model.discriminator.heads["q"].parameters()]
+    assert all(g is not None and g.abs().sum() > 0 for g in head)
+    assert any(g is not None and g.abs().sum() > 0 for g in trunk) == trunk_learns
+
+
 @pytest.mark.parametrize("conditioning", ["concat", "projection"])
 def test_conditional_discriminator_reads_the_label(conditioning, mnist_small):
     """Both ways of feeding D the label make its real/fake logit depend on the label."""

@@ -3,6 +3,9 @@
 Follows the official launcher (openai/InfoGAN): Q shares D's trunk and sits in D's optimiser;
 the information term is added to both players' losses. Continuous codes use a fixed-std Gaussian
 Q (the official MNIST run) unless ``learn_std`` is set.
+
+The baseline is "a regular GAN with an auxiliary distribution Q" (paper section 7.1): Q learns
+to read the codes from detached D features, so neither G nor D's trunk is shaped by it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, infor
 def _build(dataset, hp, train_generator: bool) -> SingleLevelGan:
     layout = layout_from(hp)
     spec = code_spec(layout, hp)
-    model = SingleLevelGan(layout, hp, dataset.image_shape, extra_heads={"q": spec.out_dim})
+    # Without the information term Q is a probe on a regular GAN: it must not shape D's trunk.
+    probes = frozenset() if train_generator else frozenset({"q"})
+    model = SingleLevelGan(
+        layout, hp, dataset.image_shape, extra_heads={"q": spec.out_dim}, probes=probes
+    )
     model.code_head = "q"
     model.code_spec = spec
     model.terms = adversarial_terms(hp["adv_loss"]) + information_terms(
@@ -31,7 +38,7 @@ def build_infogan(dataset, hp) -> SingleLevelGan:
 
 @register(
     "infogan_noinfo",
-    "InfoGAN's baseline (paper Fig. 1): Q learns to read the codes but G gets no information gradient",
+    "InfoGAN's baseline (paper Fig. 1): a regular GAN with a Q probe; no information gradient",
 )
 def build_infogan_noinfo(dataset, hp) -> SingleLevelGan:
     return _build(dataset, hp, train_generator=False)

@@ -44,6 +44,7 @@ class SingleLevelGan(GanModel):
         extra_heads: dict[str, int] | None = None,
         label_to_g: bool = False,
         label_to_d: bool = False,
+        probes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(latent, hparams)
         gen_cls, trunk_cls = backbone_for(image_shape)
@@ -65,7 +66,7 @@ class SingleLevelGan(GanModel):
                 trunk.features, out_dim, leak=trunk.leak, batch_norm=trunk.head_batch_norm
             )
         self.discriminator = Discriminator(
-            trunk, heads, classes if label_to_d else None, conditioning
+            trunk, heads, classes if label_to_d else None, conditioning, probes
         )
         init_gan_weights(self)
         if trunk.spectral_norm:

@@ -41,7 +41,11 @@ def spectral_normalize(module: nn.Module) -> nn.Module:
 
 
 class Discriminator(nn.Module):
-    """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present)."""
+    """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present).
+
+    Heads named in ``probes`` read the trunk's features detached: they learn to read what the
+    trunk computes without changing it, so the GAN they sit on stays a regular GAN.
+    """
 
     def __init__(
         self,
@@ -49,10 +53,12 @@ class Discriminator(nn.Module):
         heads: dict[str, nn.Module],
         label_classes: int | None = None,
         conditioning: str = "concat",
+        probes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
         self.trunk = trunk
         self.heads = nn.ModuleDict(heads)
+        self.probes = frozenset(probes)
         self.label_classes = label_classes
         self.projection = (
             LabelProjection(label_classes, trunk.features)
@@ -67,7 +73,10 @@ class Discriminator(nn.Module):
         if self.label_classes and self.projection is None:
             cond = with_label(x.new_zeros(x.shape[0], 0), labels, self.label_classes)
         h = self.trunk(x, cond)
-        out = {name: head(h) for name, head in self.heads.items()}
+        out = {
+            name: head(h.detach() if name in self.probes else h)
+            for name, head in self.heads.items()
+        }
         out["adv"] = out["adv"].squeeze(1)
         if self.projection is not None:
             out["adv"] = out["adv"] + self.projection(h, labels)
