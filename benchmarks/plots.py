@@ -63,11 +63,13 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         sub = frame[["run", metric]].dropna()
+        present = set(sub["run"])
+        runs = [o for o in order if o in present]
         sns.barplot(
             data=sub,
             x="run",
             y=metric,
-            order=[o for o in order if o in set(sub["run"])],
+            order=runs,
             errorbar=None,
             color="#9ecae1",
             ax=ax,
@@ -77,7 +79,7 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
                 data=sub,
                 x="run",
                 y=metric,
-                order=[o for o in order if o in set(sub["run"])],
+                order=runs,
                 color="#08306b",
                 size=4,
                 ax=ax,
