@@ -1,4 +1,11 @@
-"""Shared fixtures: data folders that never touch the user's real caches."""
+"""Shared fixtures: an isolated environment for every test, the devices to test on, real MNIST.
+
+Every test runs with ``GAN_ZOO_RUNS`` unset and ``GAN_ZOO_CACHE`` pointing at one temporary
+cache for the whole session (the judge is trained once per session there, never in the user's
+real cache), and with ``GAN_ZOO_DATA`` at the real MNIST when it is found; whatever a test sets
+is restored afterwards. Tests that train, sample or evaluate take ``device`` and so run on the
+CPU and, where one is present, on CUDA.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MNIST_FILES = (
@@ -14,6 +22,45 @@ MNIST_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
+#: the variables gan-zoo reads; no test may see the caller's values of these
+ENV_VARS = ("GAN_ZOO_DATA", "GAN_ZOO_CACHE", "GAN_ZOO_RUNS")
+
+
+def _find_mnist() -> Path | None:
+    candidates = [Path(p) for p in (os.environ.get("GAN_ZOO_DATA"),) if p]
+    candidates.append(REPO_ROOT.parent / "shared" / "data")
+    for root in candidates:
+        if all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_FILES):
+            return root
+    return None
+
+
+#: read once, before any test can change the environment
+_MNIST_ROOT = _find_mnist()
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One derived-artefact cache (judges, reference statistics) shared by this session's tests."""
+    return tmp_path_factory.mktemp("gan-zoo-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, session_cache: Path) -> None:
+    """No test depends on, or leaks into, the caller's GAN_ZOO_* variables."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GAN_ZOO_CACHE", str(session_cache))
+    if _MNIST_ROOT is not None:
+        monkeypatch.setenv("GAN_ZOO_DATA", str(_MNIST_ROOT))
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request: pytest.FixtureRequest) -> torch.device:
+    """The device a test trains, samples or evaluates on: the CPU, and CUDA where present."""
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    return torch.device(request.param)
 
 
 @pytest.fixture
@@ -27,19 +74,22 @@ def isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def real_data_root() -> Path:
-    """The folder with the real MNIST (GAN_ZOO_DATA, else ../shared/data); skip if absent."""
-    candidates = [Path(p) for p in (os.environ.get("GAN_ZOO_DATA"),) if p]
-    candidates.append(REPO_ROOT.parent / "shared" / "data")
-    for root in candidates:
-        if all((root / "MNIST" / "raw" / name).is_file() for name in MNIST_FILES):
-            return root
-    pytest.skip(f"real MNIST not found in {', '.join(map(str, candidates))}")
+    """The folder with the real MNIST (GAN_ZOO_DATA, else ../shared/data).
+
+    Skips where MNIST is absent, except in CI (``CI`` set), where a missing MNIST fails the run:
+    CI always has the shared data, so its absence is a broken setup, not a reason to pass.
+    """
+    if _MNIST_ROOT is not None:
+        return _MNIST_ROOT
+    message = "real MNIST not found in $GAN_ZOO_DATA or ../shared/data"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI must have it)")
+    pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def mnist_available(real_data_root: Path) -> Path:
-    """Real MNIST is there; GAN_ZOO_DATA points at it for this process and its children."""
-    os.environ["GAN_ZOO_DATA"] = str(real_data_root)
+    """Real MNIST is there; GAN_ZOO_DATA points at it (the autouse fixture set it)."""
     return real_data_root
 
 
