@@ -19,6 +19,7 @@ import torch
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.plan import RunSpec
 from benchmarks.records import read_record, write_record
+from benchmarks.run_lock import RunLock
 from gan_zoo.config import budget as get_budget
 from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
@@ -26,6 +27,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
 from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
+from gan_zoo.train.checkpoints import CheckpointFiles
 
 log = logging.getLogger(__name__)
 DONE = ("complete",)
@@ -58,18 +60,70 @@ def execute_run(
     inception: bool = False,
     inception_weights: str | None = None,
 ) -> dict[str, Any]:
-    """Run ``spec`` unless its record says it is complete; return the record."""
+    """Run ``spec`` unless its record says it is complete; return the record.
+
+    The run is owned by this process while it trains and evaluates (a lock beside its folder):
+    a run another process holds is skipped with a record of status ``locked`` that is never
+    written, and the other process finishes it.
+    """
     out = Path(out)
     set_progress(progress)
-    if not force:
-        existing = read_record(out, spec.run_id)
-        if existing is not None and existing.get("status") in DONE:
-            existing["skipped"] = True
-            return existing
+    if not force and (done := complete_record(out, spec.run_id)) is not None:
+        return done
     run_dir = runs_root(out) / spec.run_id
-    if force and run_dir.exists():
-        for name in ("checkpoint.pt", "history.csv"):
-            (run_dir / name).unlink(missing_ok=True)
+    with RunLock(run_dir.parent / f"{spec.run_id}.lock") as lock:
+        if not lock.acquired:
+            return {
+                "run_id": spec.run_id,
+                **spec.as_dict(),
+                "status": "locked",
+                "owner": lock.owner,
+                "error": f"being run by {lock.describe_owner()}",
+                "skipped": True,
+            }
+        if not force and (done := complete_record(out, spec.run_id)) is not None:
+            return done  # finished by the process that held it while this one planned
+        record = _train_and_evaluate(
+            spec,
+            out,
+            run_dir,
+            data_root,
+            device,
+            force,
+            progress,
+            num_samples,
+            inception,
+            inception_weights,
+        )
+        if write:
+            write_record(out, record)
+    return record
+
+
+def complete_record(out: Path, run_id: str) -> dict[str, Any] | None:
+    """The run's record if it is complete (marked ``skipped``), else None."""
+    existing = read_record(out, run_id)
+    if existing is not None and existing.get("status") in DONE:
+        existing["skipped"] = True
+        return existing
+    return None
+
+
+def _train_and_evaluate(
+    spec: RunSpec,
+    out: Path,
+    run_dir: Path,
+    data_root: str | None,
+    device: str | None,
+    force: bool,
+    progress: bool,
+    num_samples: int,
+    inception: bool,
+    inception_weights: str | None,
+) -> dict[str, Any]:
+    if force:
+        CheckpointFiles(run_dir).clear()
+        (run_dir / "history.csv").unlink(missing_ok=True)
     dev = pick_device(device)
     record: dict[str, Any] = {
         "run_id": spec.run_id,
@@ -101,6 +155,8 @@ def execute_run(
             error=result.error,
             history=result.history,
         )
+        if result.signal is not None:
+            record["signal"] = int(result.signal)
         if result.status == "complete":
             from gan_zoo.metrics.suite import evaluate
 
@@ -131,6 +187,4 @@ def execute_run(
     finally:
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    if write:
-        write_record(out, record)
     return record

@@ -6,7 +6,9 @@ scale-out goes to Ray (a local ``ray.init()`` or an existing cluster via ``--ray
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -26,21 +28,44 @@ def run_local(specs: list[RunSpec], out: Path, **kwargs: Any) -> Iterator[Record
 
 
 def _init_worker(threads: int) -> None:
+    """Each worker gets its share of the cores, and its own process group, so a Ctrl-C in the
+    terminal reaches the parent alone, which then asks each worker exactly once to stop."""
     import torch
 
     torch.set_num_threads(threads)
+    os.setpgrp()
 
 
 def run_pool(specs: list[RunSpec], out: Path, jobs: int, **kwargs: Any) -> Iterator[Record]:
-    """``jobs`` runs at a time, each with its share of the cores."""
+    """``jobs`` runs at a time, each with its share of the cores.
+
+    Workers are spawned, not forked: a fork after the parent has run OpenMP or CUDA work (it
+    loads the dataset to fail fast) can leave the child waiting forever on a thread pool that
+    did not survive the fork. On Ctrl-C, SIGTERM or an early stop, queued runs are cancelled and
+    running ones are sent the same signal, so they save a checkpoint and record ``interrupted``.
+    """
     threads = max(1, (os.cpu_count() or 1) // jobs)
     kwargs = {**kwargs, "progress": False}
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(threads,)
-    ) as pool:
-        futures = [pool.submit(execute_run, spec, out, **kwargs) for spec in specs]
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(threads,),
+    )
+    futures = [pool.submit(execute_run, spec, out, **kwargs) for spec in specs]
+    try:
         for fut in as_completed(futures):
             yield fut.result()
+    except BaseException as exc:  # KeyboardInterrupt, Terminated, GeneratorExit (early stop)
+        for fut in futures:
+            fut.cancel()
+        signum = signal.SIGINT if type(exc) is KeyboardInterrupt else signal.SIGTERM
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signum)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_ray(
@@ -63,14 +88,19 @@ def run_ray(
     remote: Callable = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus)(_ray_task)
     kwargs = {**kwargs, "progress": False, "write": False}
     pending = {remote.remote(spec, str(out), kwargs): spec for spec in specs}
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            pending.pop(ref)
-            record = ray.get(ref)
-            if not record.get("skipped"):
-                write_record(out, record)
-            yield record
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                pending.pop(ref)
+                record = ray.get(ref)
+                if not record.get("skipped"):
+                    write_record(out, record)
+                yield record
+    except BaseException:
+        for ref in pending:  # a running task gets KeyboardInterrupt: its trainer saves and stops
+            ray.cancel(ref)
+        raise
 
 
 def _ray_task(spec: RunSpec, out: str, kwargs: dict[str, Any]) -> Record:

@@ -25,6 +25,7 @@ import seaborn as sns
 from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import ORDER, run_label
+from gan_zoo.errors import GanZooError
 from gan_zoo.metrics.catalog import HEADLINE, HEADLINE_DSPRITES, METRICS
 
 PLOT_METRICS = tuple(dict.fromkeys((*HEADLINE, *HEADLINE_DSPRITES)))
@@ -196,7 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
-    for path in write_plots(args.out):
+    try:
+        paths = write_plots(args.out)
+    except GanZooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from gan_zoo.errors import DataError
 from gan_zoo.io import atomic_write_json
+
+log = logging.getLogger(__name__)
 
 
 def record_path(out: Path, run_id: str) -> Path:
@@ -22,7 +26,8 @@ def read_record(out: Path, run_id: str) -> dict[str, Any] | None:
         return None
     try:
         return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError) as exc:
+        log.warning("record %s is unreadable (%s); the run will be done again", path, exc)
         return None
 
 
@@ -46,7 +51,20 @@ def load_records(out: Path) -> list[dict[str, Any]]:
     folder = Path(out) / "records"
     if not folder.exists():
         return []
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    return [_parse_record(p) for p in sorted(folder.glob("*.json"))]
+
+
+def _parse_record(path: Path) -> dict[str, Any]:
+    """One record; a malformed one is a DataError naming the file (the CLIs exit 2 on it)."""
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"malformed record {path} (line {exc.lineno}: {exc.msg}); fix or delete it"
+        ) from None
+    if not isinstance(record, dict) or "run_id" not in record:
+        raise DataError(f"malformed record {path} (not a run record); fix or delete it")
+    return record
 
 
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

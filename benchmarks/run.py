@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from benchmarks.plan import RunSpec, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
+from gan_zoo.train.stop_signals import exit_code, sigterm_raises
 
 DEFAULT_OUT = Path("results")
 
@@ -92,6 +94,17 @@ def check_out_writable(out: Path) -> None:
         raise ConfigError(f"--out {out}: {probe} is not writable")
 
 
+def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
+    """Every run's options must be runnable on the device this process will use."""
+    from gan_zoo.config import hparams_for
+    from gan_zoo.train import pick_device
+    from gan_zoo.train.speed import check_combination
+
+    dev = pick_device(None if device == "auto" else device)
+    for spec in specs:
+        check_combination(hparams_for(spec.model, spec.dataset, dict(spec.overrides)), dev)
+
+
 def print_listing() -> None:
     from gan_zoo.data import available as datasets
     from gan_zoo.metrics.catalog import METRICS
@@ -132,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(spec.run_id)
             return 0
         check_out_writable(args.out)
+        if args.executor == "local":  # option combinations this device cannot run, up front
+            check_specs_on_device(specs, args.device)
         if args.executor == "local":  # fail fast on missing data, before any run starts
             from benchmarks.execute import cached_dataset
 
@@ -164,17 +179,23 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         stream = run_local(specs, args.out, **common)
     records = []
     try:
-        for i, record in enumerate(stream, 1):
-            records.append(record)
-            state = "skipped (complete)" if record.get("skipped") else record.get("status")
-            extra = f": {record['error']}" if record.get("error") else ""
-            print(f"[{i}/{len(specs)}] {record['run_id']}: {state}{extra}", flush=True)
-    except KeyboardInterrupt:
+        with sigterm_raises():
+            for i, record in enumerate(stream, 1):
+                records.append(record)
+                print(f"[{i}/{len(specs)}] {record['run_id']}: {describe(record)}", flush=True)
+                if record.get("status") == "interrupted":
+                    stream.close()  # stop the other runs too; their checkpoints are saved
+                    print(
+                        "interrupted: checkpoints are saved; run the same command again to resume",
+                        file=sys.stderr,
+                    )
+                    return exit_code(signum=record.get("signal") or signal.SIGINT)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside training (Terminated)
         print(
             "interrupted: checkpoints are saved; run the same command again to resume",
             file=sys.stderr,
         )
-        return 130
+        return exit_code(exc)
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -183,7 +204,14 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
     print(
         f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}"
     )
-    failed = [r for r in records if r.get("status") != "complete"]
+    held = [r for r in records if r.get("status") == "locked"]
+    if held:
+        print(
+            f"{len(held)} run(s) left to the process that holds them: "
+            + ", ".join(r["run_id"] for r in held),
+            file=sys.stderr,
+        )
+    failed = [r for r in records if r.get("status") not in ("complete", "locked")]
     if failed:
         print(
             f"{len(failed)} run(s) did not complete: " + ", ".join(r["run_id"] for r in failed),
@@ -191,6 +219,16 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def describe(record: dict) -> str:
+    """How one finished item of the plan reads in the progress lines."""
+    if record.get("status") == "locked":
+        return f"skipped ({record['error']})"
+    if record.get("skipped"):
+        return "skipped (complete)"
+    extra = f": {record['error']}" if record.get("error") else ""
+    return f"{record.get('status')}{extra}"
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pandas as pd
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.anchors import anchors_for
 from benchmarks.records import has_records, load_records
+from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.catalog import HEADLINE, HEADLINE_DSPRITES
 
@@ -150,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
-    for path in write_tables(args.out, args.readme if str(args.readme) else None):
+    try:
+        paths = write_tables(args.out, args.readme if str(args.readme) else None)
+    except GanZooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
         print(path)
     return 0
 

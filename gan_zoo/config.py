@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from gan_zoo.config_rules import validate
 from gan_zoo.errors import ConfigError
 
 COMMON: dict[str, Any] = {
@@ -42,6 +43,10 @@ COMMON: dict[str, Any] = {
     "channels_last": True,
     "freeze_d_in_g": True,
     "fused_adam": True,
+    # Reproducibility switch (gan_zoo/train/determinism.py): deterministic algorithms, no TF32.
+    # Off by default (it costs speed on CUDA); on, a run resumed on CUDA ends with the weights of
+    # the uninterrupted run bit for bit, as it always does on the CPU.
+    "deterministic": False,
 }
 
 MODELS: dict[str, dict[str, Any]] = {
@@ -135,6 +140,7 @@ def hparams_for(
                 f"unknown setting {key!r} for {model} on {dataset}; valid keys: {', '.join(sorted(hp))}"
             )
         hp[key] = coerce(key, value, hp[key])
+    validate(hp)
     return hp
 
 

@@ -1,16 +1,17 @@
-"""The harness on real MNIST: models learn, runs resume exactly, NaN and Ctrl-C end cleanly."""
+"""The harness on real MNIST: models learn, runs resume exactly, NaN, Ctrl-C and SIGTERM end
+cleanly. Tests that train run on every device the machine has (the ``device`` fixture)."""
 
 from __future__ import annotations
 
 import math
 import os
 import signal
-import threading
 
 import pytest
 import torch
 
 from gan_zoo.config import Budget
+from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
 from gan_zoo.train import Trainer, train_run
 from gan_zoo.train.seeding import seed_everything
@@ -19,58 +20,90 @@ ALL = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_every_model_trains_at_smoke_budget_without_divergence(name, mnist_small, tmp_path):
-    _, result = train_run(name, mnist_small, "smoke", seed=0, run_dir=tmp_path, progress=False)
+def test_every_model_trains_at_smoke_budget_without_divergence(name, mnist_small, tmp_path, device):
+    _, result = train_run(
+        name, mnist_small, "smoke", seed=0, run_dir=tmp_path, device=device, progress=False
+    )
     assert result.status == "complete" and result.step == 30
     assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "history.csv").exists()
     last = result.history[-1]
     assert math.isfinite(last["loss_d"]) and math.isfinite(last["loss_g"])
 
 
-def test_infogan_information_bound_rises_towards_ln10(mnist_small):
+def test_infogan_information_bound_rises_towards_ln10(mnist_small, device):
     budget = Budget("t", 60, 1000, 10, "")
     seed_everything(0)
     model = build("infogan", mnist_small)
-    result = Trainer(model, mnist_small, budget, seed=0, progress=False).fit()
+    result = Trainer(model, mnist_small, budget, seed=0, device=device, progress=False).fit()
     first, last = result.history[0]["li_c1"], result.history[-1]["li_c1"]
     assert first < 0.8, first  # starts near 0 nats
     assert last > 1.5, last  # climbs towards ln 10 = 2.30 within 60 steps
     assert last <= math.log(10) + 1e-4
 
 
-def test_discriminator_beats_chance_after_a_few_steps(mnist_small):
+def test_discriminator_beats_chance_after_a_few_steps(mnist_small, device):
     seed_everything(0)
     model = build("gan", mnist_small)
-    Trainer(model, mnist_small, Budget("t", 25, 1000, 5, ""), seed=0, progress=False).fit()
+    budget = Budget("t", 25, 1000, 5, "")
+    Trainer(model, mnist_small, budget, seed=0, device=device, progress=False).fit()
     # train mode, as D sees batches while training: 25 steps leave BN running stats unsettled
     with torch.no_grad():
-        real = model.discriminator(mnist_small.images[-500:].float() / 255)["adv"]
-        fake = model.discriminator(
-            model.generate(model.latent.sample(500, torch.Generator().manual_seed(9)))
-        )["adv"]
+        real = model.discriminator(mnist_small.images[-500:].to(device).float() / 255)["adv"]
+        noise = torch.Generator(device=device).manual_seed(9)
+        fake = model.discriminator(model.generate(model.latent.sample(500, noise, device)))["adv"]
     acc = ((real > 0).float().mean() + (fake < 0).float().mean()) / 2
     assert acc > 0.6, float(acc)
 
 
 @pytest.mark.parametrize("name", ["infogan", "sgan"])
-def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path):
-    budget = "smoke"
-    full, _ = train_run(
-        name, mnist_small, budget, seed=4, run_dir=tmp_path / "full", progress=False
-    )
-    _, cut = train_run(
-        name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False, stop_after=11
-    )
+def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path, device):
+    """Bit for bit: on the CPU always, on CUDA with the ``deterministic`` option."""
+    budget, extra = "smoke", {"deterministic": True} if device.type == "cuda" else {}
+
+    def run(folder: str, stop_after: int | None = None):
+        return train_run(
+            name,
+            mnist_small,
+            budget,
+            seed=4,
+            overrides=extra,
+            run_dir=tmp_path / folder,
+            device=device,
+            progress=False,
+            stop_after=stop_after,
+        )
+
+    full, _ = run("full")
+    _, cut = run("cut", stop_after=11)
     assert cut.status == "interrupted" and cut.step == 11
-    resumed, res = train_run(
-        name, mnist_small, budget, seed=4, run_dir=tmp_path / "cut", progress=False
-    )
+    saved = torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=False)
+    assert saved["step"] == 11 and saved["device_type"] == device.type
+    resumed, res = run("cut")
     assert res.status == "complete" and res.step == 30
     a, b = full.state_dict(), resumed.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp_path):
+def test_a_checkpoint_resumes_only_on_the_kind_of_device_that_wrote_it(mnist_small, tmp_path):
+    """CPU and CUDA generators have different states: moving a run is refused in one line."""
+    kwargs = dict(seed=0, run_dir=tmp_path, device="cpu", progress=False)
+    train_run("gan", mnist_small, "smoke", stop_after=5, **kwargs)
+    path = tmp_path / "checkpoint.pt"
+    state = torch.load(path, weights_only=False)
+    state["device_type"] = "cuda"
+    torch.save(state, path)
+    with pytest.raises(ConfigError, match="written on cuda and cannot resume on cpu") as error:
+        train_run("gan", mnist_small, "smoke", **kwargs)
+    assert len(str(error.value).splitlines()) == 1
+    # checkpoints written before the device was recorded: read off the generator's state
+    del state["device_type"]
+    state["generator"] = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's state size
+    torch.save(state, path)
+    with pytest.raises(ConfigError, match="written on cuda"):
+        train_run("gan", mnist_small, "smoke", **kwargs)
+
+
+def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp_path, device):
     _, result = train_run(
         "gan",
         mnist_small,
@@ -78,13 +111,18 @@ def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp
         seed=0,
         overrides={"lr_d": 1e30, "lr_g": 1e30},
         run_dir=tmp_path,
+        device=device,
         progress=False,
     )
     assert result.status == "diverged"
     assert "non-finite" in result.error and result.step < 30
 
 
-def test_ctrl_c_saves_a_checkpoint_and_returns(mnist_small, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_sigterm_save_a_checkpoint_and_return(
+    signum, mnist_small, tmp_path, monkeypatch
+):
+    """A scheduler's SIGTERM is Ctrl-C: the step in flight finishes, the checkpoint is saved."""
     seed_everything(0)
     model = build("gan", mnist_small)
     trainer = Trainer(
@@ -92,25 +130,34 @@ def test_ctrl_c_saves_a_checkpoint_and_returns(mnist_small, tmp_path):
         mnist_small,
         Budget("t", 10_000, 10_000, 10, ""),
         seed=0,
+        device="cpu",
         run_dir=tmp_path,
         progress=False,
     )
-    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
+    step = trainer.train_step
+
+    def step_then_signal(total=None):
+        if trainer.step == 7:  # the signal arrives in the middle of the eighth step
+            os.kill(os.getpid(), signum)
+        return step(total)
+
+    monkeypatch.setattr(trainer, "train_step", step_then_signal)
     result = trainer.fit()
-    timer.cancel()
-    assert result.status == "interrupted" and 0 < result.step < 10_000
+    assert result.status == "interrupted" and result.step == 8
+    assert result.signal == signum
     saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
-    assert saved["step"] == result.step and saved["status"] == "interrupted"
+    assert saved["step"] == 8 and saved["status"] == "interrupted"
+    assert signal.getsignal(signum) is not None  # the previous handler is back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_freezing_d_during_the_g_update_changes_nothing_but_work(mnist_small):
+def test_freezing_d_during_the_g_update_changes_nothing_but_work(mnist_small, device):
     """The speed option must leave the mathematics alone: identical weights after training."""
     budget = Budget("t", 6, 1000, 3, "")
     states = []
     for freeze in (False, True):
         seed_everything(2)
-        model = build("infogan", mnist_small, freeze_d_in_g=freeze)
-        Trainer(model, mnist_small, budget, seed=2, progress=False).fit()
+        model = build("infogan", mnist_small, freeze_d_in_g=freeze, deterministic=True)
+        Trainer(model, mnist_small, budget, seed=2, device=device, progress=False).fit()
         states.append(model.state_dict())
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError
 from gan_zoo.io import atomic_torch_save, atomic_write_json
 from gan_zoo.paths import cache_root, data_root
@@ -47,11 +48,8 @@ _EPOCHS = {"mnist": 2, "fashion-mnist": 4}
 MIN_TEST_ACCURACY = {"mnist": 0.990, "fashion-mnist": 0.900}
 
 
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """CUDA when available unless told otherwise; metrics must run anywhere."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+#: the library's one device chooser, under the name the metrics modules import
+resolve_device = pick_device
 
 
 def _block(c_in: int, c_out: int, kernel: int) -> list[nn.Module]:

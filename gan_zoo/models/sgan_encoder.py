@@ -12,6 +12,7 @@ import logging
 import torch
 
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.devices import pick_device
 from gan_zoo.io import atomic_torch_save
 from gan_zoo.models.nets.sgan import SganEncoder
 from gan_zoo.paths import cache_root
@@ -50,7 +51,7 @@ def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder
     else:
         torch.manual_seed(seed)
         net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = pick_device()
         train_classifier(
             net,
             dataset.images,

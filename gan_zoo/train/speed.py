@@ -25,6 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from gan_zoo.errors import ConfigError
+
 #: every speed switch in the hyperparameters; all False is the plain fp32 eager loop
 SPEED_OPTIONS = ("amp", "channels_last", "compile", "freeze_d_in_g", "fused_adam")
 ALL_OFF: dict[str, bool] = dict.fromkeys(SPEED_OPTIONS, False)
@@ -42,6 +44,22 @@ def bf16_is_fast(device: torch.device) -> bool:
     return False
 
 
+def check_combination(hp: dict[str, Any], device: torch.device) -> None:
+    """Refuse, before any training, the option combinations known to crash on ``device``.
+
+    ``compile`` with ``channels_last`` on CUDA: inductor's shape function for the convolution
+    backward predicts contiguous strides where cuDNN returns channels-last ones for transposed
+    convolutions (pytorch/pytorch issue 171622), and the compiled step fails an
+    ``assert_size_stride``. Inductor chooses convolution layouts itself, so the remedy is
+    ``channels_last=0``.
+    """
+    if device.type == "cuda" and hp.get("compile") and hp.get("channels_last"):
+        raise ConfigError(
+            "compile=1 with channels_last=1 crashes on CUDA (an inductor stride bug, "
+            "pytorch/pytorch#171622); add --set channels_last=0 (inductor picks conv layouts itself)"
+        )
+
+
 @dataclass(frozen=True)
 class SpeedOptions:
     amp: bool
@@ -53,6 +71,7 @@ class SpeedOptions:
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
+        check_combination(hp, device)
         amp = bool(hp.get("amp"))
         if amp and not bf16_is_fast(device):
             warnings.warn(

@@ -2,16 +2,14 @@
 
 Per step: draw a real batch by index and a latent batch, let the model generate once, sum the
 model's D terms and step D, then sum its G terms and step G. Around that: device placement,
-seeding, atomic checkpoints with every RNG state (exact resume on CPU), a SIGINT flag checked
-between steps (Ctrl-C saves and returns), divergence detection, history, and a progress bar.
+seeding, atomic checkpoints with every RNG state (exact resume on CPU, and on CUDA with the
+``deterministic`` option), SIGINT and SIGTERM flags checked between steps (both save and
+return), divergence detection, history, and a progress bar.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,15 +18,19 @@ import torch
 
 from gan_zoo.config import Budget
 from gan_zoo.data.dataset import ImageDataset
-from gan_zoo.io import atomic_torch_save
+from gan_zoo.devices import pick_device
+from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
+from gan_zoo.train.checkpoints import CHECKPOINT, CheckpointFiles
+from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.history import History
 from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
+from gan_zoo.train.stop_signals import StopFlag
 
-CHECKPOINT = "checkpoint.pt"
+__all__ = ["CHECKPOINT", "TrainResult", "Trainer", "pick_device"]
 
 
 @dataclass
@@ -39,13 +41,7 @@ class TrainResult:
     images_per_second: float
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
-
-
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """CUDA when present, else CPU; an explicit choice wins."""
-    if device is None or str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    signal: int | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), if any
 
 
 class Trainer:
@@ -84,13 +80,18 @@ class Trainer:
         self.history = History()
         self.step = 0
         self.elapsed = 0.0  # training seconds over every session of this run
-        self._stop = threading.Event()
+        self._stop = StopFlag()
+        self.deterministic = bool(model.hparams.get("deterministic", False))
         self.speed.compile_networks(model.networks())
 
     # --- checkpoints ----------------------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path | None:
         return None if self.run_dir is None else self.run_dir / CHECKPOINT
+
+    @property
+    def checkpoints(self) -> CheckpointFiles | None:
+        return None if self.run_dir is None else CheckpointFiles(self.run_dir)
 
     def state_dict(self, status: str) -> dict[str, Any]:
         return {
@@ -106,21 +107,32 @@ class Trainer:
             "budget": self.budget.as_dict(),
             "seed": self.seed,
             "elapsed": self.elapsed,
+            "device_type": self.device.type,
         }
 
     def save(self, status: str = "running") -> None:
-        if self.checkpoint_path is not None:
-            atomic_torch_save(self.checkpoint_path, self.state_dict(status))
+        if self.checkpoints is not None:
+            self.checkpoints.save(self.state_dict(status))
             self.history.write_csv(self.run_dir / "history.csv")
 
-    def load(self, path: Path) -> str:
-        state = torch.load(path, map_location=self.device, weights_only=False)
+    def load(self, state: dict[str, Any]) -> str:
+        """Restore a checkpoint read onto the CPU; each tensor goes to the device it belongs to.
+
+        A checkpoint resumes on the kind of device that wrote it: the CPU and CUDA generators
+        have different states, so a run moved between them could not continue its random
+        streams. Moving it is refused with one line that says what to do instead.
+        """
+        written_on = checkpoint_device_type(state)
+        if written_on != self.device.type:
+            raise ConfigError(
+                f"the checkpoint in {self.run_dir} was written on {written_on} and cannot resume "
+                f"on {self.device.type}; rerun on {written_on} (--device {written_on}) or start "
+                "again with --force"
+            )
         self.model.load_state_dict(state["model"])
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
-        self.generator.set_state(
-            state["generator"].cpu() if self.device.type == "cpu" else state["generator"]
-        )
+        self.generator.set_state(state["generator"])
         self.sampler.load_state_dict(state["sampler"])
         self.history.load_state_dict(state["history"], self.device)
         set_rng_states(state["rng"])
@@ -177,9 +189,9 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Train to the budget (resuming from the run folder's checkpoint if there is one)."""
-        path = self.checkpoint_path
-        if path is not None and path.exists():
-            status = self.load(path)
+        saved = None if self.checkpoints is None else self.checkpoints.load()
+        if saved is not None:
+            status = self.load(saved)
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
                 return TrainResult(status, self.step, self.elapsed, ips, self.history.rows)
@@ -197,7 +209,7 @@ class Trainer:
             dynamic_ncols=True,
         )
         status, error = "complete", None
-        with self._sigint_saves(), bar:
+        with self._stop.catching(), deterministic_algorithms(self.deterministic), bar:
             while self.step < total:
                 if self._stop.is_set() or (
                     self.stop_after is not None and self.step >= self.stop_after
@@ -229,34 +241,21 @@ class Trainer:
         done = self.step - start_step
         if status == "diverged":
             self.history.flush(self.step)
-            if path is not None:  # keep the last good checkpoint; mark the run as diverged
-                marker = (
-                    torch.load(path, weights_only=False)
-                    if path.exists()
-                    else self.state_dict("diverged")
-                )
+            if self.checkpoints is not None:  # keep the last good weights; mark the run diverged
+                marker = self.checkpoints.load() or self.state_dict("diverged")
                 marker["status"] = "diverged"
-                atomic_torch_save(path, marker)
+                self.checkpoints.save(marker)
         else:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
-        return TrainResult(status, self.step, self.elapsed, ips, self.history.rows, error)
+        return TrainResult(
+            status, self.step, self.elapsed, ips, self.history.rows, error, self._stop.signum
+        )
 
-    @contextmanager
-    def _sigint_saves(self):
-        """Ctrl-C sets a flag the loop checks between steps, so the checkpoint is consistent."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
 
-        def handler(signum, frame):
-            if self._stop.is_set():  # a second Ctrl-C: stop now
-                signal.signal(signal.SIGINT, previous)
-                raise KeyboardInterrupt
-            self._stop.set()
-
-        previous = signal.signal(signal.SIGINT, handler)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+def checkpoint_device_type(state: dict[str, Any]) -> str:
+    """``cpu`` or ``cuda``: recorded since checkpoints say so, else read off the generator state
+    (a CUDA generator's state is 16 bytes of seed and offset, a CPU generator's far longer)."""
+    if "device_type" in state:
+        return str(state["device_type"])
+    return "cuda" if state["generator"].numel() == 16 else "cpu"

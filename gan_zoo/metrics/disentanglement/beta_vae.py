@@ -65,8 +65,10 @@ def beta_vae(
     x_train, y_train = pair_features(
         ground_truth_data, representation_fn, settings.num_train, settings, rng
     )
-    # sklearn defaults as in the library; lbfgs on unscaled features may stop at max_iter.
-    model = LogisticRegression(random_state=sklearn_seed(rng))
+    # disentanglement_lib ran scikit-learn's old default, liblinear (one-vs-rest); today's
+    # default is lbfgs (multinomial), which scored 0.0024 lower on the same features. Named
+    # explicitly so the score does not move with scikit-learn's defaults.
+    model = LogisticRegression(solver="liblinear", random_state=sklearn_seed(rng))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(x_train, y_train)

@@ -1,0 +1,88 @@
+"""A run's checkpoint on disk: written atomically, the previous one kept, bad files survived.
+
+``checkpoint.pt`` is replaced atomically at every save, and the one it replaces is kept as
+``checkpoint.prev.pt``. A checkpoint that cannot be read (a disk fault, a copy cut short) is set
+aside as ``*.corrupt`` with a one-line warning and the previous one is used; if none can be
+read the run starts again, with a warning, instead of failing on every rerun.
+
+Checkpoints are read onto the CPU: RNG states must stay CPU byte tensors whatever device the run
+uses, and the model and optimisers move their tensors to their own devices when loading.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gan_zoo.io import atomic_torch_save
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint.pt"
+PREVIOUS = "checkpoint.prev.pt"
+#: the keys a checkpoint must have to be resumed from
+REQUIRED = ("step", "status", "model", "optimizers", "generator", "sampler", "history", "rng")
+
+
+class CheckpointFiles:
+    """The checkpoint files of one run folder."""
+
+    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+        self.run_dir = Path(run_dir)
+
+    @property
+    def current(self) -> Path:
+        return self.run_dir / CHECKPOINT
+
+    @property
+    def previous(self) -> Path:
+        return self.run_dir / PREVIOUS
+
+    def exists(self) -> bool:
+        return self.current.exists() or self.previous.exists()
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Keep the last checkpoint as the previous one, then write ``state`` atomically.
+
+        Between the two renames only the previous checkpoint exists, and ``load`` falls back to
+        it, so a crash at any point leaves a checkpoint to resume from.
+        """
+        if self.current.exists():
+            os.replace(self.current, self.previous)
+        atomic_torch_save(self.current, state)
+
+    def load(self) -> dict[str, Any] | None:
+        """The newest readable checkpoint (on the CPU), or None if there is none."""
+        tried = []
+        for path in (self.current, self.previous):
+            if not path.exists():
+                continue
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=False)
+                missing = [k for k in REQUIRED if k not in state]
+                if missing:
+                    raise ValueError(f"missing {', '.join(missing)}")
+            except Exception as exc:  # torch raises several types for a damaged zip
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                aside = path.with_name(path.name + ".corrupt")
+                os.replace(path, aside)
+                log.warning(
+                    "checkpoint %s is unreadable (%s); moved to %s", path, reason, aside.name
+                )
+                tried.append(path)
+                continue
+            if tried:
+                log.warning("resuming %s from the previous checkpoint %s", self.run_dir, path.name)
+            return state
+        if tried:
+            log.warning("no readable checkpoint in %s; starting the run again", self.run_dir)
+        return None
+
+    def clear(self) -> None:
+        """Forget every checkpoint (``--force``)."""
+        for path in (self.current, self.previous):
+            path.unlink(missing_ok=True)

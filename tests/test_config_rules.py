@@ -1,0 +1,54 @@
+"""Every hyperparameter has a rule, and a value outside it is refused in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from gan_zoo import config
+from gan_zoo.config import hparams_for
+from gan_zoo.config_rules import RULES
+from gan_zoo.errors import ConfigError
+from gan_zoo.losses.adversarial import KINDS
+from gan_zoo.models.conditioning import D_CONDITIONING
+
+
+def test_every_key_of_every_model_and_dataset_has_a_rule_and_its_default_passes():
+    keys = set(config.COMMON)
+    for model in config.MODELS:
+        for dataset in config.DATASETS:
+            keys |= set(hparams_for(model, dataset))  # validates the resolved defaults too
+    assert keys == set(RULES)
+
+
+def test_choices_are_the_ones_the_code_accepts():
+    assert RULES["adv_loss"].choices == KINDS
+    assert RULES["d_conditioning"].choices == D_CONDITIONING
+
+
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("batch_size", "-5", "batch_size=-5 is not allowed: expected an integer >= 1"),
+        ("batch_size", "0", "expected an integer >= 1"),
+        ("adv_loss", "hinge", "expected one of ns, minimax"),
+        ("lr_g", "0", "expected a number > 0"),
+        ("lr_d", "nan", "expected a number > 0"),
+        ("beta1", "1", "expected a number >= 0 and < 1"),
+        ("lambda_cat", "-1", "expected a number >= 0"),
+        ("cat_size", "1", "expected an integer >= 2"),
+        ("d_conditioning", "bilinear", "expected one of concat, projection"),
+        ("independent_fraction", "1.5", "<= 1"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_key_value_and_what_is_allowed(key, value, fragment):
+    with pytest.raises(ConfigError) as error:
+        hparams_for("cgan" if key == "d_conditioning" else "sgan", "mnist", {key: value})
+    assert fragment in str(error.value) and len(str(error.value).splitlines()) == 1
+
+
+def test_values_given_from_python_are_type_checked_too():
+    with pytest.raises(ConfigError, match="expected a boolean"):
+        hparams_for("gan", "mnist", {"amp": 1})
+    with pytest.raises(ConfigError, match="expected an integer"):
+        hparams_for("gan", "mnist", {"batch_size": 12.5})
+    assert hparams_for("gan", "mnist", {"lr_g": 1})["lr_g"] == 1  # ints are fine for floats
