@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import subprocess
 from functools import lru_cache
@@ -40,7 +41,9 @@ def git_commit() -> str:
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        # a copy of the tree without its .git (a container, a GPU machine's copy): the launcher
+        # may say which clean commit it copied; otherwise the record admits it does not know
+        return os.environ.get("GAN_ZOO_COMMIT", "unknown")
 
 
 def versions() -> dict[str, str]:

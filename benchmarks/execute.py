@@ -157,6 +157,8 @@ def _train_and_evaluate(
         )
         if result.signal is not None:
             record["signal"] = int(result.signal)
+        if result.resumed_from:
+            record["resumed_from_step"] = result.resumed_from
         if result.status == "complete":
             from gan_zoo.metrics.suite import evaluate
 

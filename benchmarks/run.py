@@ -228,6 +228,8 @@ def describe(record: dict) -> str:
     if record.get("skipped"):
         return "skipped (complete)"
     extra = f": {record['error']}" if record.get("error") else ""
+    if record.get("resumed_from_step"):
+        extra += f" (resumed from step {record['resumed_from_step']})"
     return f"{record.get('status')}{extra}"
 
 

@@ -29,6 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
         (["--set", "lr_g"], "--set expects key=value"),
         (["--set", "nope=1"], "unknown setting 'nope'"),
         (["--set", "lr_g=fast"], "expected a float"),
+        (
+            ["--set", "adv_loss=hinge"],
+            "adv_loss='hinge' is not allowed: expected one of ns, minimax",
+        ),
+        (["--set", "batch_size=-5"], "batch_size=-5 is not allowed: expected an integer >= 1"),
+        (["--device", "tpu"], "expected auto, cpu, cuda or cuda:N"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(argv, fragment, tmp_path, capsys):
@@ -64,7 +70,13 @@ def test_list_names_models_datasets_budgets_and_metrics(capsys):
         assert word in text
 
 
-def _cli(out: Path, *extra: str) -> subprocess.Popen:
+def _cli_env(data_root: Path, cache: Path) -> dict[str, str]:
+    """The CLI's environment, built explicitly: module fixtures start before the autouse one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GAN_ZOO_")}
+    return {**env, "GAN_ZOO_DATA": str(data_root), "GAN_ZOO_CACHE": str(cache)}
+
+
+def _cli(out: Path, device: str, *extra: str) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -72,50 +84,171 @@ def _cli(out: Path, *extra: str) -> subprocess.Popen:
         "--models",
         "infogan",
         "--budget",
-        "smoke",
+        "smoke",  # 30 steps, a checkpoint at step 15
         "--num-samples",
         "600",
         "--no-progress",
+        "--device",
+        device,
         "--out",
         str(out),
         *extra,
     ]
+    if device == "cuda":  # bit-for-bit resume on CUDA needs deterministic kernels
+        cmd += ["--set", "deterministic=1"]
     return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CLI_ENV
     )
 
 
-def test_records_skip_and_sigkill_resume_end_with_the_same_metrics(tmp_path, mnist_available):
-    straight = tmp_path / "straight"
-    proc = _cli(straight)
+CLI_ENV: dict[str, str] = {}
+RUN_ID = "mnist__infogan__smoke__seed0"
+
+
+@pytest.fixture(scope="module", params=["cpu", "cuda"])
+def cli_device(request) -> str:
+    import torch
+
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def straight(cli_device: str, tmp_path_factory, real_data_root, session_cache) -> Path:
+    """An uninterrupted smoke run through the CLI, for the interrupted ones to match."""
+    CLI_ENV.clear()
+    CLI_ENV.update(_cli_env(real_data_root, session_cache))
+    out = tmp_path_factory.mktemp(f"straight-{cli_device}")
+    proc = _cli(out, cli_device)
     _out, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err
-    record = json.loads((straight / "records" / "mnist__infogan__smoke__seed0.json").read_text())
-    assert record["status"] == "complete" and record["seed"] == 0 and record["commit"]
+    return out
+
+
+def _record(out: Path) -> dict:
+    return json.loads((out / "records" / f"{RUN_ID}.json").read_text())
+
+
+def _same_training(a: Path, b: Path, device: str) -> None:
+    """Same final weights; on the CPU the evaluation is deterministic too, so same metrics."""
+    import torch
+
+    wa, wb = (
+        torch.load(out / "runs" / RUN_ID / "checkpoint.pt", weights_only=False)["model"]
+        for out in (a, b)
+    )
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    if device == "cpu":
+        assert _record(a)["metrics"] == _record(b)["metrics"]
+
+
+def _signal_mid_training(out: Path, device: str, signum: int) -> subprocess.Popen:
+    """Start a run and send ``signum`` once its first checkpoint (step 15 of 30) exists."""
+    victim = _cli(out, device)
+    ckpt = out / "runs" / RUN_ID / "checkpoint.pt"
+    while not ckpt.exists() and victim.poll() is None:
+        time.sleep(0.01)
+    os.kill(victim.pid, signum)
+    victim.communicate(timeout=600)
+    return victim
+
+
+def test_a_complete_run_is_recorded_then_skipped(straight, cli_device):
+    record = _record(straight)
+    assert record["status"] == "complete" and record["seed"] == 0
+    assert record["device"] == cli_device
     assert {"fid", "li_bound_c1", "code_acc_c1", "posthoc_mi"} <= set(record["metrics"])
     assert sorted(record["details"]["matching_c1"], key=int) == [str(k) for k in range(10)]
-    assert (straight / "runs" / "mnist__infogan__smoke__seed0" / "samples.npz").exists()
-
-    t0 = time.perf_counter()
-    again = _cli(straight)
+    assert (straight / "runs" / RUN_ID / "samples.npz").exists()
+    again = _cli(straight, cli_device)
     out2, _ = again.communicate(timeout=300)
-    assert again.returncode == 0 and "skipped" in out2
-    assert time.perf_counter() - t0 < 60
+    assert again.returncode == 0 and f"{RUN_ID}: skipped (complete)" in out2
+
+
+def test_sigkill_mid_training_then_rerun_resumes_and_matches(straight, cli_device, tmp_path):
+    import torch
 
     killed = tmp_path / "killed"
-    victim = _cli(killed)
-    ckpt = killed / "runs" / "mnist__infogan__smoke__seed0" / "checkpoint.pt"
-    deadline = time.time() + 600
-    while not ckpt.exists() and victim.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.communicate()
-    assert not (killed / "records" / "mnist__infogan__smoke__seed0.json").exists()
-    resumed = _cli(killed)
-    _, err3 = resumed.communicate(timeout=900)
-    assert resumed.returncode == 0, err3
-    again_rec = json.loads((killed / "records" / "mnist__infogan__smoke__seed0.json").read_text())
-    assert again_rec["metrics"] == record["metrics"]
+    _signal_mid_training(killed, cli_device, signal.SIGKILL)
+    assert not (killed / "records" / f"{RUN_ID}.json").exists()
+    saved = torch.load(killed / "runs" / RUN_ID / "checkpoint.pt", weights_only=False)
+    assert saved["status"] == "running" and 0 < saved["step"] < 30  # killed mid-training
+    resumed = _cli(killed, cli_device)
+    out, err = resumed.communicate(timeout=900)
+    assert resumed.returncode == 0, err
+    assert _record(killed)["resumed_from_step"] == saved["step"]
+    assert f"(resumed from step {saved['step']})" in out
+    _same_training(straight, killed, cli_device)
+
+
+def test_sigterm_saves_records_interrupted_exits_143_and_resumes(straight, cli_device, tmp_path):
+    """A scheduler's SIGTERM (Slurm preemption, Kubernetes) is handled like Ctrl-C."""
+    term = tmp_path / "term"
+    victim = _signal_mid_training(term, cli_device, signal.SIGTERM)
+    assert victim.returncode == 128 + signal.SIGTERM
+    record = _record(term)
+    assert record["status"] == "interrupted" and record["signal"] == signal.SIGTERM
+    assert 15 <= record["steps"] < 30
+    resumed = _cli(term, cli_device)
+    _, err = resumed.communicate(timeout=900)
+    assert resumed.returncode == 0, err
+    assert _record(term)["resumed_from_step"] == record["steps"]
+    _same_training(straight, term, cli_device)
+
+
+def test_a_run_held_by_another_process_is_skipped_and_not_written(tmp_path, capsys):
+    from benchmarks.run_lock import RunLock
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from benchmarks.run_lock import RunLock\n"
+            "with RunLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(600)",
+            str(tmp_path / "runs" / "mnist__gan__smoke__seed0.lock"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        argv = ["--models", "gan", "--budget", "smoke", "--device", "cpu", "--no-progress"]
+        assert main([*argv, "--out", str(tmp_path)]) == 0
+        captured = capsys.readouterr()
+        assert f"skipped (being run by pid {holder.pid} on" in captured.out
+        assert "left to the process that holds them" in captured.err
+        assert not (tmp_path / "records").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder died without releasing anything by hand: its lock file is not stale
+    with RunLock(tmp_path / "runs" / "mnist__gan__smoke__seed0.lock") as lock:
+        assert lock.acquired
+
+
+def test_a_malformed_record_is_one_line_naming_the_file_and_exit_2(tmp_path, capsys):
+    from benchmarks import plots, tables
+
+    (tmp_path / "records").mkdir()
+    bad = tmp_path / "records" / "mnist__gan__quick__seed0.json"
+    bad.write_text('{"run_id": "mnist__gan__quick__seed0", "metrics": {')
+    for tool in (tables, plots):
+        assert tool.main(["--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and str(bad) in err and "malformed record" in err
+
+
+def test_compile_with_channels_last_on_cuda_is_refused_when_the_plan_is_made(tmp_path, capsys):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    argv = ["--models", "gan", "--set", "compile=1", "--device", "cuda", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "channels_last=0" in capsys.readouterr().err
+    assert not tmp_path.joinpath("records").exists()
 
 
 @pytest.mark.ray

@@ -42,6 +42,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
     signal: int | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), if any
+    resumed_from: int = 0  # the step this session started at (0 unless it resumed)
 
 
 class Trainer:
@@ -194,7 +195,9 @@ class Trainer:
             status = self.load(saved)
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
-                return TrainResult(status, self.step, self.elapsed, ips, self.history.rows)
+                return TrainResult(
+                    status, self.step, self.elapsed, ips, self.history.rows, resumed_from=self.step
+                )
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
@@ -249,7 +252,14 @@ class Trainer:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
         return TrainResult(
-            status, self.step, self.elapsed, ips, self.history.rows, error, self._stop.signum
+            status,
+            self.step,
+            self.elapsed,
+            ips,
+            self.history.rows,
+            error,
+            self._stop.signum,
+            start_step,
         )
 
 
