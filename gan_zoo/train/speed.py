@@ -47,16 +47,16 @@ def bf16_is_fast(device: torch.device) -> bool:
 def check_combination(hp: dict[str, Any], device: torch.device) -> None:
     """Refuse, before any training, the option combinations known to crash on ``device``.
 
-    ``compile`` with ``channels_last`` on CUDA: inductor's shape function for the convolution
-    backward predicts contiguous strides where cuDNN returns channels-last ones for transposed
-    convolutions (pytorch/pytorch issue 171622), and the compiled step fails an
-    ``assert_size_stride``. Inductor chooses convolution layouts itself, so the remedy is
+    ``compile`` with ``channels_last`` on CUDA: the compiled convolution backward failed
+    inductor's ``assert_size_stride`` (its predicted strides and cuDNN's actual ones differ
+    in memory format; seen on an H100 with torch 2.11, related upstream report
+    pytorch/pytorch#171622). Inductor chooses convolution layouts itself, so the remedy is
     ``channels_last=0``.
     """
     if device.type == "cuda" and hp.get("compile") and hp.get("channels_last"):
         raise ConfigError(
-            "compile=1 with channels_last=1 crashes on CUDA (an inductor stride bug, "
-            "pytorch/pytorch#171622); add --set channels_last=0 (inductor picks conv layouts itself)"
+            "compile=1 with channels_last=1 crashes on CUDA (an inductor stride check in the "
+            "convolution backward); add --set channels_last=0 (inductor picks conv layouts itself)"
         )
 
 
