@@ -196,7 +196,13 @@ class Trainer:
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
                 return TrainResult(
-                    status, self.step, self.elapsed, ips, self.history.rows, resumed_from=self.step
+                    status,
+                    self.step,
+                    self.elapsed,
+                    ips,
+                    self.history.rows,
+                    error=saved.get("error"),  # a diverged run keeps saying why
+                    resumed_from=self.step,
                 )
         total = self.budget.steps
         self.model.train()
@@ -246,7 +252,7 @@ class Trainer:
             self.history.flush(self.step)
             if self.checkpoints is not None:  # keep the last good weights; mark the run diverged
                 marker = self.checkpoints.load() or self.state_dict("diverged")
-                marker["status"] = "diverged"
+                marker["status"], marker["error"] = "diverged", error
                 self.checkpoints.save(marker)
         else:
             self.save(status)
