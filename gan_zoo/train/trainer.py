@@ -25,6 +25,7 @@ from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
 from gan_zoo.train.history import History
+from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
 
@@ -39,6 +40,8 @@ class TrainResult:
     images_per_second: float
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
+    curve: list[dict[str, float]] = field(default_factory=list)
+    curve_seconds: float = 0.0
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -59,6 +62,7 @@ class Trainer:
         device: str | torch.device | None = None,
         progress: bool = True,
         stop_after: int | None = None,
+        probe: Probe | None = None,
     ) -> None:
         self.device = pick_device(device)
         self.model = model.to(self.device)
@@ -85,6 +89,8 @@ class Trainer:
         self.step = 0
         self.elapsed = 0.0  # training seconds over every session of this run
         self._stop = threading.Event()
+        # learning curve: the probe's rows at its steps, kept in the checkpoint
+        self.curve = None if probe is None else Curve(probe, self.batch_size)
         self.speed.compile_networks(model.networks())
 
     # --- checkpoints ----------------------------------------------------------------------
@@ -106,6 +112,7 @@ class Trainer:
             "budget": self.budget.as_dict(),
             "seed": self.seed,
             "elapsed": self.elapsed,
+            "curve": None if self.curve is None else self.curve.state_dict(),
         }
 
     def save(self, status: str = "running") -> None:
@@ -126,6 +133,8 @@ class Trainer:
         set_rng_states(state["rng"])
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
+        if self.curve is not None and state.get("curve"):
+            self.curve.load_state_dict(state["curve"])
         return str(state["status"])
 
     # --- the loop -------------------------------------------------------------------------
@@ -182,11 +191,11 @@ class Trainer:
             status = self.load(path)
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
-                return TrainResult(status, self.step, self.elapsed, ips, self.history.rows)
+                return self._result(status, self.step, self.elapsed, ips)
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
-        mark = t0
+        mark, probing = t0, 0.0
         bar = progress_bar(
             total=total,
             initial=self.step,
@@ -220,11 +229,16 @@ class Trainer:
                             if k in ("loss_d", "loss_g", "li_c1")
                         }
                     )
+                if self.curve is not None and self.curve.due(self.step):
+                    now = time.perf_counter()  # the probe's time is not training time
+                    self.elapsed += now - mark
+                    probing += self.curve.measure(self.model, self.step, self.elapsed)
+                    mark = time.perf_counter()
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
                     now = time.perf_counter()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
-        seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0 - probing
         self.elapsed += time.perf_counter() - mark
         done = self.step - start_step
         if status == "diverged":
@@ -240,7 +254,14 @@ class Trainer:
         else:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
-        return TrainResult(status, self.step, self.elapsed, ips, self.history.rows, error)
+        return self._result(status, self.step, self.elapsed, ips, error)
+
+    def _result(
+        self, status: str, step: int, seconds: float, ips: float, error: str | None = None
+    ) -> TrainResult:
+        curve = [] if self.curve is None else self.curve.rows
+        spent = 0.0 if self.curve is None else self.curve.seconds
+        return TrainResult(status, step, seconds, ips, self.history.rows, error, curve, spent)
 
     @contextmanager
     def _sigint_saves(self):
