@@ -47,6 +47,11 @@ _EPOCHS = {"mnist": 2, "fashion-mnist": 4}
 MIN_TEST_ACCURACY = {"mnist": 0.990, "fashion-mnist": 0.900}
 
 
+def has_judge(dataset_name: str) -> bool:
+    """Whether a judge recipe exists for ``dataset_name`` (the labelled image datasets)."""
+    return dataset_name in _EPOCHS
+
+
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
     """CUDA when available unless told otherwise; metrics must run anywhere."""
     if device is not None:
