@@ -98,7 +98,10 @@ def execute_run(
         dataset = cached_dataset(spec.dataset, data_root)
         from gan_zoo.metrics.curves import curve_probe
 
-        probe = curve_probe(spec.dataset, get_budget(spec.budget).steps, data_root)
+        # a plumbing run with a small evaluation bank gets curves no larger than it
+        probe = curve_probe(
+            spec.dataset, get_budget(spec.budget).steps, data_root, num_samples=num_samples
+        )
         model, result = train_run(
             spec.model,
             dataset,

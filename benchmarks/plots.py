@@ -150,7 +150,7 @@ def curve_frame(records: list[dict], dataset: str) -> pd.DataFrame:
         label = run_label(rec["model"], rec["budget"], rec.get("overrides"))
         for point in rec["curve"]:
             for metric, value in point.items():
-                if metric in METRICS:
+                if metric in METRICS and not metric.endswith("_std"):
                     rows.append(
                         {
                             "model": label,

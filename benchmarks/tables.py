@@ -203,13 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.tables", description=__doc__.splitlines()[0]
     )
     p.add_argument("--out", type=Path, default=Path("results"))
-    p.add_argument(
-        "--readme", type=Path, default=Path("README.md"), help="README to update ('' to skip)"
-    )
+    p.add_argument("--readme", default="README.md", help="README to update ('' to skip)")
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
-    for path in write_tables(args.out, args.readme if str(args.readme) else None):
+    for path in write_tables(args.out, Path(args.readme) if args.readme else None):
         print(path)
     return 0
 

@@ -77,3 +77,8 @@ def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
     assert good["intra_fid"] == pytest.approx(floor["intra_fid"], abs=0.5)
     assert good["intra_recall"] == pytest.approx(floor["intra_recall"], abs=0.05)
     assert good["intra_samples"] == per_class
+
+
+def test_curves_are_capped_at_2000_samples_and_follow_smaller_evaluations() -> None:
+    assert curve_probe("mnist", 1000, num_samples=10_000).num_samples == 2000
+    assert curve_probe("mnist", 30, num_samples=600).num_samples == 600

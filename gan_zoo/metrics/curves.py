@@ -66,6 +66,17 @@ class CurveProbe:
         return {"samples": self.num_samples, "bank_seed": self.bank_seed, "steps": list(self.steps)}
 
 
-def curve_probe(dataset_name: str, total_steps: int, root: str | None = None) -> CurveProbe | None:
-    """The probe for a run on ``dataset_name``; None where the dataset has no judge (dSprites)."""
-    return CurveProbe(dataset_name, total_steps, root) if has_judge(dataset_name) else None
+def curve_probe(
+    dataset_name: str,
+    total_steps: int,
+    root: str | None = None,
+    num_samples: int = CURVE_SAMPLES,
+) -> CurveProbe | None:
+    """The probe for a run on ``dataset_name``; None where the dataset has no judge (dSprites).
+
+    ``num_samples`` above ``CURVE_SAMPLES`` is capped to it (the evaluation's 10,000 would cost
+    five times as much per point); below, it is kept, for small plumbing runs.
+    """
+    if not has_judge(dataset_name):
+        return None
+    return CurveProbe(dataset_name, total_steps, root, min(num_samples, CURVE_SAMPLES))

@@ -35,4 +35,7 @@ def train_run(
     trainer = Trainer(
         model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after, probe
     )
-    return model, trainer.fit()
+    result = trainer.fit()
+    if trainer.curve is not None:
+        result.curve, result.curve_seconds = trainer.curve.rows, trainer.curve.seconds
+    return model, result

@@ -40,7 +40,7 @@ class TrainResult:
     images_per_second: float
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
-    curve: list[dict[str, float]] = field(default_factory=list)
+    curve: list[dict[str, float]] = field(default_factory=list)  # filled by train_run
     curve_seconds: float = 0.0
 
 
@@ -191,7 +191,7 @@ class Trainer:
             status = self.load(path)
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
-                return self._result(status, self.step, self.elapsed, ips)
+                return TrainResult(status, self.step, self.elapsed, ips, self.history.rows)
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
@@ -254,14 +254,7 @@ class Trainer:
         else:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
-        return self._result(status, self.step, self.elapsed, ips, error)
-
-    def _result(
-        self, status: str, step: int, seconds: float, ips: float, error: str | None = None
-    ) -> TrainResult:
-        curve = [] if self.curve is None else self.curve.rows
-        spent = 0.0 if self.curve is None else self.curve.seconds
-        return TrainResult(status, step, seconds, ips, self.history.rows, error, curve, spent)
+        return TrainResult(status, self.step, self.elapsed, ips, self.history.rows, error)
 
     @contextmanager
     def _sigint_saves(self):
