@@ -48,6 +48,19 @@ def cached_dataset(name: str, data_root: str | None) -> ImageDataset:
     return load_dataset(name, "train", root=data_root)
 
 
+def judge_floors(dataset: str, data_root: str | None, num_samples: int) -> dict[str, float]:
+    """Real train vs test at the evaluation's sample count: what the metrics cannot beat.
+
+    Cached in the judge's metadata, so only the first run per judge pays for it.
+    """
+    from gan_zoo.metrics.fidelity import quality_floor
+    from gan_zoo.metrics.intra_class import intra_class_floor
+
+    floors = quality_floor(dataset, root=data_root, num_samples=num_samples)
+    floors.update(intra_class_floor(dataset, root=data_root, per_class=num_samples // 10))
+    return floors
+
+
 def execute_run(
     spec: RunSpec,
     out: Path,
@@ -137,6 +150,12 @@ def _train_and_evaluate(
     }
     try:
         dataset = cached_dataset(spec.dataset, data_root)
+        from gan_zoo.metrics.curves import curve_probe
+
+        # a plumbing run with a small evaluation bank gets curves no larger than it
+        probe = curve_probe(
+            spec.dataset, get_budget(spec.budget).steps, data_root, num_samples=num_samples
+        )
         model, result = train_run(
             spec.model,
             dataset,
@@ -146,6 +165,7 @@ def _train_and_evaluate(
             run_dir,
             str(dev),
             progress,
+            probe=probe,
         )
         record.update(
             status=result.status,
@@ -159,6 +179,12 @@ def _train_and_evaluate(
             record["signal"] = int(result.signal)
         if result.resumed_from:
             record["resumed_from_step"] = result.resumed_from
+        if probe is not None:
+            record.update(
+                curve=result.curve,
+                curve_seconds=round(result.curve_seconds, 2),
+                curve_protocol=probe.protocol(),
+            )
         if result.status == "complete":
             from gan_zoo.metrics.suite import evaluate
 
@@ -174,6 +200,8 @@ def _train_and_evaluate(
                 inception_weights=inception_weights,
             )
             record["eval_seconds"] = round(time.perf_counter() - t0, 2)
+            if probe is not None:
+                record["floors"] = judge_floors(spec.dataset, data_root, num_samples)
             prev = read_record(out, spec.run_id)
             if prev is not None and prev.get("train_seconds") and result.seconds < 1.0:
                 record["train_seconds"] = prev[

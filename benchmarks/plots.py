@@ -2,7 +2,10 @@
 
 - ``<dataset>_metrics.png``: one panel per metric, a bar per model (mean) with every seed as a point;
 - ``<dataset>_training.png``: losses and the information bound over steps, one line per seed;
-- ``<dataset>_gallery.png``: per model (seed 0), its sample grid and its first traversals.
+- ``<dataset>_gallery.png``: per model (seed 0), its sample grid and its first traversals;
+- ``<dataset>_curves_images.png`` and ``<dataset>_curves_seconds.png``: each learning-curve
+  metric (``record["curve"]``) against images seen and against training seconds, one line per
+  model, the band one standard deviation over seeds (only for records that have curves).
 """
 
 from __future__ import annotations
@@ -136,6 +139,81 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
     return path
 
 
+CURVE_AXES = {"images_seen": "images seen", "train_seconds": "training seconds (mean over seeds)"}
+
+
+def curve_frame(records: list[dict], dataset: str) -> pd.DataFrame:
+    """Long format of every curve row: run label, seed, step, images seen, seconds, metric."""
+    rows = []
+    for rec in records:
+        if rec.get("dataset") != dataset or not rec.get("curve"):
+            continue
+        label = run_label(rec["model"], rec["budget"], rec.get("overrides"))
+        for point in rec["curve"]:
+            for metric, value in point.items():
+                if metric in METRICS and not metric.endswith("_std"):
+                    rows.append(
+                        {
+                            "model": label,
+                            "seed": rec["seed"],
+                            "step": point["step"],
+                            "images_seen": point["images_seen"],
+                            "train_seconds": point["train_seconds"],
+                            "metric": metric,
+                            "value": value,
+                        }
+                    )
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        # seeds reach a step at slightly different times: put each step at its mean time, so
+        # the band over seeds is taken at one x per step
+        frame["train_seconds"] = frame.groupby(["model", "step"])["train_seconds"].transform("mean")
+    return frame
+
+
+def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Path | None:
+    """One panel per curve metric against ``x``; None when no record has a curve."""
+    frame = curve_frame(records, dataset)
+    if frame.empty:
+        return None
+    metrics = [m for m in METRICS if m in set(frame["metric"])]
+    order = sorted(
+        frame["model"].unique(),
+        key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r),
+    )
+    cols = min(4, len(metrics))
+    rows = -(-len(metrics) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows), squeeze=False)
+    for i, (ax, metric) in enumerate(zip(axes.flat, metrics, strict=False)):
+        sns.lineplot(
+            data=frame[frame.metric == metric],
+            x=x,
+            y="value",
+            hue="model",
+            hue_order=order,
+            errorbar="sd",  # no bootstrap: the same records give the same figure
+            marker="o",
+            markersize=3,
+            lw=1.0,
+            legend=i == 0,
+            ax=ax,
+        )
+        ax.set_xscale("log")
+        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel(CURVE_AXES[x], fontsize=8)
+        ax.set_ylabel("")
+        if i == 0:
+            ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.axis("off")
+    fig.suptitle(f"{dataset}: learning curves (line: mean, band: sd over seeds)", fontsize=12)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def gallery(
     records: list[dict], dataset: str, out: Path, path: Path, max_traversals: int = 2
 ) -> Path | None:
@@ -186,6 +264,10 @@ def write_plots(out: Path) -> list[Path]:
         p = gallery(records, dataset, out, figures / f"{dataset}_gallery.png")
         if p:
             written.append(p)
+        for x, name in (("images_seen", "images"), ("train_seconds", "seconds")):
+            p = learning_curves(records, dataset, x, figures / f"{dataset}_curves_{name}.png")
+            if p:
+                written.append(p)
     return written
 
 

@@ -13,7 +13,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -69,9 +71,66 @@ def dataset_tables(
         anchors = anchors_for(dataset, model)
         row["published"] = "; ".join(f"{a.metric} {a.value:g} ({a.source})" for a in anchors)
         rows[run_label(model, budget, overrides)] = row
+    complete = [r for r in records if r.get("dataset") == dataset and r.get("status") == "complete"]
+    rows.update(reference_rows(complete, set(agg["metric"])))
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("")
     cols = ["seeds"] + [c for c in agg["metric"].unique() if c in table.columns] + ["published"]
     return table[cols], agg
+
+
+CHANCE_ROW = "*chance: code carries nothing*"
+FLOOR_ROW = "*judge floor: real train vs test*"
+
+
+def reference_rows(records: list[dict], metrics: set[str]) -> dict[str, dict[str, str]]:
+    """The levels the metrics are read against, as extra table rows under the models.
+
+    Chance: Hungarian accuracy and normalised MI of a code independent of the judged class (a
+    seeded simulation at the records' sample count and code size) and 1/K label accuracy.
+    Floor: the judge's real-train-vs-test scores stored in the records (mean over records;
+    records made before floors were stored have none, and then the row is left out).
+    """
+    from gan_zoo.metrics.chance import code_chance
+
+    out: dict[str, dict[str, str]] = {}
+    chance: dict[str, str] = {}
+    for metric in sorted(metrics):
+        match = re.fullmatch(r"(code_acc|code_mi)_\w+", metric)
+        if match is None:
+            continue
+        n, k = _mode(
+            (int(r["metrics"].get("quality_samples", 10_000)), int(r["hparams"]["cat_size"]))
+            for r in records
+            if metric in (r.get("metrics") or {}) and "cat_size" in (r.get("hparams") or {})
+        ) or (None, None)
+        if n is not None:
+            key = "hungarian_accuracy" if match.group(1) == "code_acc" else "mi_normalised"
+            chance[metric] = f"{code_chance(n, k)[key]:.3g}"
+    # the datasets with judges (MNIST, Fashion-MNIST) have 10 classes
+    n = _mode(int(r["metrics"].get("quality_samples", 10_000)) for r in records)
+    if "label_acc" in metrics:
+        chance["label_acc"] = f"{1 / 10:.3g}"
+    if "label_mi" in metrics and n is not None:
+        chance["label_mi"] = f"{code_chance(n, 10)['mi_normalised']:.3g}"
+    if chance:
+        out[CHANCE_ROW] = {"seeds": "", **chance, "published": ""}
+    floors = [r["floors"] for r in records if r.get("floors")]
+    if floors:
+        row = {
+            m: f"{sum(f[m] for f in floors) / len(floors):.3g}"
+            for m in sorted(metrics)
+            if all(m in f for f in floors)
+        }
+        out[FLOOR_ROW] = {"seeds": "", **row, "published": ""}
+    return out
+
+
+def _mode(values: Iterable[Any]) -> Any:
+    """The most common value (ties: the smallest), or None for no values."""
+    counts: dict[Any, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
 
 
 def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:
@@ -145,14 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.tables", description=__doc__.splitlines()[0]
     )
     p.add_argument("--out", type=Path, default=Path("results"))
-    p.add_argument(
-        "--readme", type=Path, default=Path("README.md"), help="README to update ('' to skip)"
-    )
+    p.add_argument("--readme", default="README.md", help="README to update ('' to skip)")
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
     try:
-        paths = write_tables(args.out, args.readme if str(args.readme) else None)
+        paths = write_tables(args.out, Path(args.readme) if args.readme else None)
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

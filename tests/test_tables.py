@@ -130,3 +130,63 @@ def test_speed_summary_states_the_ratios_and_the_peak(tmp_path):
     readme.write_text("a\n<!-- speed:start -->\nold\n<!-- speed:end -->\nb\n")
     assert replace_section(readme, "speed", md)
     assert "old" not in readme.read_text() and "| plain PyTorch loop" in readme.read_text()
+
+
+def _curve_record(out, model, seed, floors=None):
+    """A complete record with hparams, a sample count, optional floors and a learning curve."""
+    rec = {
+        "run_id": f"mnist__{model}__quick__seed{seed}",
+        "model": model,
+        "dataset": "mnist",
+        "budget": "quick",
+        "seed": seed,
+        "overrides": {},
+        "status": "complete",
+        "hparams": {"cat_size": 10},
+        "metrics": {"code_acc_c1": 0.7, "fid": 2.0 + seed, "recall": 0.5, "quality_samples": 10000},
+        "curve": [
+            {"step": s, "images_seen": 128.0 * s, "train_seconds": 0.3 * s + seed, "fid": 50.0 / s}
+            for s in (10.0, 100.0, 1000.0)
+        ],
+    }
+    if floors is not None:
+        rec["floors"] = floors
+    (out / "records").mkdir(parents=True, exist_ok=True)
+    (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))
+
+
+def test_tables_show_chance_and_judge_floor_beside_the_metrics(tmp_path):
+    from benchmarks.tables import CHANCE_ROW, FLOOR_ROW
+
+    for seed in range(2):
+        _curve_record(tmp_path, "infogan", seed, floors={"fid": 0.1 + 0.1 * seed, "recall": 0.9})
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    write_tables(tmp_path, readme)
+    md = (tmp_path / "tables" / "mnist.md").read_text()
+    cells = {
+        line.split(" | ")[0].lstrip("| "): [c.strip(" |") for c in line.split(" | ")]
+        for line in md.splitlines()
+        if line.startswith("| ")
+    }
+    col = {name: i for i, name in enumerate(cells["model"])}
+    chance, floor = cells[CHANCE_ROW], cells[FLOOR_ROW]
+    assert chance[col["code_acc_c1"]] == "0.113"  # not 0.1: Hungarian picks the best match
+    assert chance[col["fid"]] == "" and floor[col["code_acc_c1"]] == ""
+    assert (floor[col["fid"]], floor[col["recall"]]) == ("0.15", "0.9")
+    assert CHANCE_ROW in readme.read_text()
+    first = md
+    write_tables(tmp_path, readme)
+    assert (tmp_path / "tables" / "mnist.md").read_text() == first  # deterministic
+
+
+def test_learning_curve_figures_only_where_records_have_curves(tmp_path):
+    _record(tmp_path, "gan", 0, 0.1, 30.0)  # no curve
+    assert not any("curves" in p.name for p in write_plots(tmp_path))
+    for seed in range(2):
+        _curve_record(tmp_path, "infogan", seed)
+    written = {p.name: p for p in write_plots(tmp_path)}
+    assert {"mnist_curves_images.png", "mnist_curves_seconds.png"} <= written.keys()
+    first = written["mnist_curves_seconds.png"].read_bytes()
+    write_plots(tmp_path)
+    assert written["mnist_curves_seconds.png"].read_bytes() == first

@@ -18,6 +18,9 @@ METRICS: dict[str, str] = {
     "posthoc_binned_mi": "post-hoc encoder: mean 20-bin MI over continuous codes (nats)",
     "label_acc": "conditional models: judge accuracy on samples for the requested label",
     "label_mi": "conditional models: I(y; judge) normalised by ln 10",
+    "intra_fid": "conditional models: FID of each label's samples vs that class's test images, mean over classes (sees per-class collapse)",
+    "intra_precision": "conditional models: precision of each label's samples vs that class, mean over classes",
+    "intra_recall": "conditional models: recall of each label's samples vs that class, mean over classes (~0 when a class collapses)",
     "encoder_acc": "sgan: its own encoder's accuracy on samples for the requested label",
     "mig": "mutual information gap (Chen et al. 2018), dSprites",
     "sap": "separated attribute predictability (Kumar et al. 2018), dSprites",
@@ -38,6 +41,8 @@ HEADLINE: tuple[str, ...] = (
     "code_acc_c1",
     "code_mi_c1",
     "label_acc",
+    "intra_fid",
+    "intra_recall",
     "posthoc_mi",
 )
 

@@ -48,6 +48,11 @@ _EPOCHS = {"mnist": 2, "fashion-mnist": 4}
 MIN_TEST_ACCURACY = {"mnist": 0.990, "fashion-mnist": 0.900}
 
 
+def has_judge(dataset_name: str) -> bool:
+    """Whether a judge recipe exists for ``dataset_name`` (the labelled image datasets)."""
+    return dataset_name in _EPOCHS
+
+
 #: the library's one device chooser, under the name the metrics modules import
 resolve_device = pick_device
 

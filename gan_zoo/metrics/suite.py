@@ -47,31 +47,72 @@ def evaluate(
 
     metrics: dict[str, Any] = {}
     details: dict[str, Any] = {}
-    metrics.update(own_bounds(model, samples))
+    if dataset.name == "dsprites":
+        metrics.update(own_bounds(model, samples))
+    else:
+        metrics.update(
+            judged_metrics(
+                model,
+                samples,
+                dataset.name,
+                root=root,
+                seed=seed,
+                details=details,
+                inception=inception,
+                inception_weights=inception_weights,
+            )
+        )
     posthoc = fit_posthoc_encoder(model, samples, seed=seed)
     metrics.update(posthoc_metrics(model, posthoc))
     if dataset.name == "dsprites":
         metrics.update(disentanglement(model, dataset, posthoc, seed))
-    else:
-        from gan_zoo.metrics.fidelity import sample_quality
-        from gan_zoo.metrics.judge import get_judge
-
-        metrics.update(
-            sample_quality(
-                samples.images,
-                dataset.name,
-                root=root,
-                inception=inception,
-                inception_weights=inception_weights,
-                num_samples=num_samples,
-                seed=seed,
-            )
-        )
-        judge = get_judge(dataset.name, root=root)
-        predictions = judge.predict(samples.images).cpu().numpy()
-        metrics.update(code_control(model, samples, predictions, details))
     metrics.update(model.own_metrics(torch.Generator(device=model.device).manual_seed(seed)))
     return {k: float(v) for k, v in metrics.items()}, details
+
+
+def judged_metrics(
+    model: GanModel,
+    samples: Samples,
+    dataset_name: str,
+    root: str | None = None,
+    seed: int = 0,
+    prc_samples: int | None = None,
+    details: dict[str, Any] | None = None,
+    inception: bool = False,
+    inception_weights: str | None = None,
+) -> dict[str, float]:
+    """Every metric of a sample bank that needs only the judge and the model's own Q.
+
+    Quality (FID, KID, precision/recall, IS) on all of ``samples``, the model's own bound,
+    judge-based code and label control, and intra-class quality for conditional models. The
+    final evaluation and the learning-curve probe both call this, on banks of different sizes.
+    ``prc_samples`` defaults to fidelity's protocol (5,000).
+    """
+    from gan_zoo.metrics.fidelity import PRC_SAMPLES, sample_quality
+    from gan_zoo.metrics.intra_class import intra_class_quality
+    from gan_zoo.metrics.judge import get_judge
+
+    out = own_bounds(model, samples)
+    out.update(
+        sample_quality(
+            samples.images,
+            dataset_name,
+            root=root,
+            inception=inception,
+            inception_weights=inception_weights,
+            num_samples=len(samples.images),
+            seed=seed,
+            prc_samples=PRC_SAMPLES if prc_samples is None else prc_samples,
+        )
+    )
+    judge = get_judge(dataset_name, root=root)
+    predictions = judge.predict(samples.images).cpu().numpy()
+    out.update(code_control(model, samples, predictions, details))
+    if samples.labels is not None:
+        out.update(
+            intra_class_quality(samples.images, samples.labels, dataset_name, root, seed=seed)
+        )
+    return out
 
 
 def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:

@@ -9,6 +9,7 @@ from gan_zoo.config import budget as get_budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.models import build
 from gan_zoo.models.base import GanModel
+from gan_zoo.train.probe import Probe
 from gan_zoo.train.seeding import seed_everything
 from gan_zoo.train.trainer import Trainer, TrainResult
 
@@ -23,11 +24,18 @@ def train_run(
     device: str | None = None,
     progress: bool = True,
     stop_after: int | None = None,
+    probe: Probe | None = None,
 ) -> tuple[GanModel, TrainResult]:
-    """The same seed gives the same initial weights, batches and latents (exactly, on CPU)."""
+    """The same seed gives the same initial weights, batches and latents (exactly, on CPU).
+
+    ``probe``, if given, measures the model at its steps (a learning curve, see train.probe).
+    """
     seed_everything(seed)
     model = build(model_name, dataset, **(overrides or {}))
     trainer = Trainer(
-        model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after
+        model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after, probe
     )
-    return model, trainer.fit()
+    result = trainer.fit()
+    if trainer.curve is not None:
+        result.curve, result.curve_seconds = trainer.curve.rows, trainer.curve.seconds
+    return model, result

@@ -26,6 +26,7 @@ from gan_zoo.train.batches import IndexSampler
 from gan_zoo.train.checkpoints import CHECKPOINT, CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.history import History
+from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
 from gan_zoo.train.stop_signals import StopFlag
@@ -43,6 +44,8 @@ class TrainResult:
     error: str | None = None
     signal: int | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), if any
     resumed_from: int = 0  # the step this session started at (0 unless it resumed)
+    curve: list[dict[str, float]] = field(default_factory=list)  # filled by train_run
+    curve_seconds: float = 0.0
 
 
 class Trainer:
@@ -56,6 +59,7 @@ class Trainer:
         device: str | torch.device | None = None,
         progress: bool = True,
         stop_after: int | None = None,
+        probe: Probe | None = None,
     ) -> None:
         self.device = pick_device(device)
         self.model = model.to(self.device)
@@ -83,6 +87,8 @@ class Trainer:
         self.elapsed = 0.0  # training seconds over every session of this run
         self._stop = StopFlag()
         self.deterministic = bool(model.hparams.get("deterministic", False))
+        # learning curve: the probe's rows at its steps, kept in the checkpoint
+        self.curve = None if probe is None else Curve(probe, self.batch_size)
         self.speed.compile_networks(model.networks())
 
     # --- checkpoints ----------------------------------------------------------------------
@@ -109,6 +115,7 @@ class Trainer:
             "seed": self.seed,
             "elapsed": self.elapsed,
             "device_type": self.device.type,
+            "curve": None if self.curve is None else self.curve.state_dict(),
         }
 
     def save(self, status: str = "running") -> None:
@@ -139,6 +146,8 @@ class Trainer:
         set_rng_states(state["rng"])
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
+        if self.curve is not None and state.get("curve"):
+            self.curve.load_state_dict(state["curve"])
         return str(state["status"])
 
     # --- the loop -------------------------------------------------------------------------
@@ -207,7 +216,7 @@ class Trainer:
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
-        mark = t0
+        mark, probing = t0, 0.0
         bar = progress_bar(
             total=total,
             initial=self.step,
@@ -241,11 +250,16 @@ class Trainer:
                             if k in ("loss_d", "loss_g", "li_c1")
                         }
                     )
+                if self.curve is not None and self.curve.due(self.step):
+                    now = time.perf_counter()  # the probe's time is not training time
+                    self.elapsed += now - mark
+                    probing += self.curve.measure(self.model, self.step, self.elapsed)
+                    mark = time.perf_counter()
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
                     now = time.perf_counter()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
-        seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0 - probing
         self.elapsed += time.perf_counter() - mark
         done = self.step - start_step
         if status == "diverged":
@@ -264,8 +278,8 @@ class Trainer:
             ips,
             self.history.rows,
             error,
-            self._stop.signum,
-            start_step,
+            signal=self._stop.signum,
+            resumed_from=start_step,
         )
 
 

@@ -1,0 +1,84 @@
+"""The judge's curve probe and the intra-class metrics, against known answers.
+
+Train the MNIST judge once per session (about a minute on a 2-core CPU).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_zoo.metrics.curves import CurveProbe, curve_probe
+from gan_zoo.metrics.information import label_accuracy
+from gan_zoo.metrics.intra_class import balanced_real, intra_class_floor, intra_class_quality
+from gan_zoo.metrics.judge import get_judge
+from gan_zoo.train import train_run
+
+
+def test_last_curve_point_is_the_probe_on_the_final_model(mnist_small, tmp_path, device) -> None:
+    probe = CurveProbe("mnist", 30, num_samples=500)
+    model, result = train_run(
+        "cgan", mnist_small, "smoke", seed=0, run_dir=tmp_path, device=str(device),
+        progress=False, probe=probe,
+    )  # fmt: skip
+    assert [r["step"] for r in result.curve] == list(probe.steps)
+    last = result.curve[-1]
+    for key in ("fid", "kid_mean", "precision", "recall", "label_acc", "intra_fid", "intra_recall"):
+        assert key in last
+    again = probe(model)
+    assert again.keys() == last.keys() - {"step", "images_seen", "train_seconds"}
+    for key, value in again.items():
+        assert last[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+    # the bank is fixed: two calls on one model draw the same latents and labels
+    a, b = probe.bank(model), probe.bank(model)
+    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    # training moved the model: the first and the last point differ
+    assert result.curve[0]["fid"] != last["fid"]
+
+
+def test_unconditional_infogan_curve_has_code_metrics(mnist_small, device) -> None:
+    probe = CurveProbe("mnist", 30, num_samples=500)
+    model, _ = train_run(
+        "infogan", mnist_small, "smoke", seed=0, device=str(device), progress=False
+    )
+    row = probe(model)
+    assert {"fid", "li_bound_c1", "code_acc_c1", "code_mi_c1"} <= row.keys()
+    assert not any(k.startswith("intra_") or k == "label_acc" for k in row)
+
+
+def test_no_probe_for_a_dataset_without_a_judge() -> None:
+    assert curve_probe("dsprites", 1000) is None
+    assert curve_probe("mnist", 1000).steps[-1] == 1000
+
+
+def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
+    real_data_root: Path,
+) -> None:
+    """Right labels, one image per class: label accuracy 1, intra-class recall 0, FID large."""
+    per_class = 200
+    images, labels = balanced_real("mnist", per_class, root=real_data_root, seed=1)
+    judge = get_judge("mnist", root=real_data_root, device="cpu")
+    predicted = judge.predict(images).cpu()
+    # per class, one real image the judge reads correctly, repeated for every request
+    one = torch.stack([((labels == c) & (predicted == c)).nonzero()[0, 0] for c in range(10)])
+    collapsed = images[one[labels]]
+
+    assert label_accuracy(labels, judge.predict(collapsed).cpu())["label_acc"] == 1.0
+    bad = intra_class_quality(collapsed, labels, "mnist", root=real_data_root, device="cpu")
+    good = intra_class_quality(images, labels, "mnist", root=real_data_root, device="cpu")
+    floor = intra_class_floor("mnist", root=real_data_root, device="cpu", per_class=per_class)
+
+    assert bad["intra_recall"] < 0.01  # measured 0.0
+    assert good["intra_recall"] > 0.8  # measured 0.89
+    assert bad["intra_fid"] > 10 * good["intra_fid"]  # measured 31.7 vs 1.08
+    # genuine samples sit at the real-vs-real floor (another draw of the same train images)
+    assert good["intra_fid"] == pytest.approx(floor["intra_fid"], abs=0.5)
+    assert good["intra_recall"] == pytest.approx(floor["intra_recall"], abs=0.05)
+    assert good["intra_samples"] == per_class
+
+
+def test_curves_are_capped_at_2000_samples_and_follow_smaller_evaluations() -> None:
+    assert curve_probe("mnist", 1000, num_samples=10_000).num_samples == 2000
+    assert curve_probe("mnist", 30, num_samples=600).num_samples == 600
