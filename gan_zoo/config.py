@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gan_zoo.config_rules import validate
+from gan_zoo.config_rules import RULES, Rule, validate
 from gan_zoo.errors import ConfigError
 
 COMMON: dict[str, Any] = {
@@ -93,6 +93,32 @@ DATASETS: dict[str, dict[str, Any]] = {
 }
 
 MODEL_DATASET: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def add_model_defaults(
+    model: str, defaults: dict[str, Any], rules: dict[str, Rule] | None = None
+) -> None:
+    """Give a model registered from outside (a plugin) its own defaults and value rules.
+
+    A new key needs a rule (so ``--set`` values are checked like every other); a key that
+    already has one keeps it. Built-in models keep their entries above.
+    """
+    if model in MODELS:
+        raise ConfigError(f"model {model!r} already has hyperparameter defaults")
+    rules = rules or {}
+    missing = [k for k in defaults if k not in RULES and k not in rules]
+    if missing:
+        raise ConfigError(f"model {model!r}: no validation rule for {', '.join(missing)}")
+    clashing = [k for k in rules if k in RULES and RULES[k] != rules[k]]
+    if clashing:
+        raise ConfigError(f"model {model!r}: {', '.join(clashing)} already have other rules")
+    RULES.update(rules)
+    MODELS[model] = dict(defaults)
+
+
+def remove_model_defaults(model: str) -> None:
+    """Forget a plugin model's defaults (its new rules stay: other runs may still name them)."""
+    MODELS.pop(model, None)
 
 
 @dataclass(frozen=True)

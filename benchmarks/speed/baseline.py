@@ -50,17 +50,17 @@ def baseline_step(
         fake = model.generate(latent)
         real_out, fake_out = model.discriminator(x), model.discriminator(fake.detach())
         info = information_term(
-            fake_out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
+            fake_out.q, spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
         )
-        loss_d = d_adversarial(real_out["adv"], fake_out["adv"]) + info.loss
+        loss_d = d_adversarial(real_out.adv, fake_out.adv) + info.loss
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
         out = model.discriminator(fake)
         info = information_term(
-            out["q"], spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
+            out.q, spec, latent.cat, latent.cont, hp["lambda_cat"], hp["lambda_cont"]
         )
-        loss_g = g_adversarial(out["adv"]) + info.loss
+        loss_g = g_adversarial(out.adv) + info.loss
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()

@@ -3,10 +3,11 @@
 from gan_zoo.losses.adversarial import d_adversarial, g_adversarial
 from gan_zoo.losses.information import CodeSpec, InformationResult, information_term
 from gan_zoo.losses.likelihood import categorical_nll, gaussian_nll, squared_error
-from gan_zoo.losses.terms import Term
+from gan_zoo.losses.terms import Context, Term
 
 __all__ = [
     "CodeSpec",
+    "Context",
     "InformationResult",
     "Term",
     "categorical_nll",

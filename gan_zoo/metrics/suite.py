@@ -117,7 +117,7 @@ def judged_metrics(
 
 def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
     """L_I per categorical code from the model's own Q on fresh samples (eval mode)."""
-    spec = getattr(model, "code_spec", None)
+    spec = model.code_spec
     q = model.predict_codes(to_float(samples.images))
     if q is None or spec is None:
         return {}
@@ -191,11 +191,8 @@ def disentanglement(
     n_cat = sum(c.num_categories for c in model.latent.categorical)
     n_cont = len(model.latent.continuous)
     device = model.device
-    spec = getattr(model, "code_spec", None)
-    if spec is not None:
-        encoder, pick = inference_copy(model.discriminator), model.code_head
-    else:
-        encoder, pick = inference_copy(posthoc.encoder), None
+    spec, own = model.code_spec, model.code_encoder()
+    encoder = inference_copy(own if own is not None else posthoc.encoder)
 
     @torch.inference_mode()
     def representation(observations: np.ndarray) -> np.ndarray:
@@ -204,9 +201,9 @@ def disentanglement(
         for i in range(0, x.shape[0], 1000):
             chunk = x[i : i + 1000].to(device).contiguous(memory_format=torch.channels_last)
             out = encoder(chunk)
-            outs.append((out[pick] if pick is not None else out).float().cpu())
+            outs.append(out.float().cpu())
         codes = torch.cat(outs)
-        if spec is not None:
+        if own is not None:
             return spec.split(codes)[1].numpy()
         return codes[:, n_cat : n_cat + n_cont].numpy()
 

@@ -15,12 +15,11 @@ from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, auxil
 @register("acgan", "auxiliary-classifier GAN: label to G, class head on D trained on real and fake")
 def build_acgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "acgan")
-    model = SingleLevelGan(
+    return SingleLevelGan(
         layout_from(hp, classes),
         hp,
         dataset.image_shape,
+        terms=adversarial_terms(hp["adv_loss"]) + auxiliary_terms(hp["aux_weight"]),
         extra_heads={"aux": classes},
         label_to_g=True,
     )
-    model.terms = adversarial_terms(hp["adv_loss"]) + auxiliary_terms(hp["aux_weight"])
-    return model

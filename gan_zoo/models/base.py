@@ -1,19 +1,24 @@
-"""What every model is: nets, a latent layout, loss terms, and two optimiser groups.
+"""What every model declares: nets, a latent layout, loss terms, optimisers, an update schedule.
 
 The harness owns the loop and only talks to this interface:
 ``fake_pass`` (generate once per step), ``d_context`` / ``g_context`` (the forward passes the
-terms read), ``terms`` (what to minimise, per player) and ``param_groups`` (who updates what).
+terms read, as the model's own typed dataclasses), ``terms`` (what to minimise, per player),
+``param_groups`` (who updates what, with which optimiser) and ``update_schedule`` (how many D
+and G updates make one step). What the metrics need is explicit too: ``latent`` (codes and
+labels), ``code_spec`` and ``code_encoder`` (a model that reads its own codes back, like
+InfoGAN's Q), ``own_metrics``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from gan_zoo.losses import Term
+from gan_zoo.losses import CodeSpec, Context, Term
 from gan_zoo.models.latent import Latent, LatentLayout
 
 
@@ -27,25 +32,68 @@ class Samples:
     labels: torch.Tensor | None
 
 
+def adam(params: list[nn.Parameter], group: ParamGroup, **speed: Any) -> torch.optim.Optimizer:
+    """The default optimiser: Adam at the group's learning rate and betas (``speed`` may ask
+    for the fused kernel)."""
+    return torch.optim.Adam(params, lr=group.lr, betas=group.betas, **speed)
+
+
+#: builds one player's optimiser: (params, its group, speed options such as fused=True)
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+
+
 @dataclass
 class ParamGroup:
+    """One player's parameters and how they are optimised (Adam unless ``optimizer`` says)."""
+
     params: list[nn.Parameter]
     lr: float
-    betas: tuple[float, float]
+    betas: tuple[float, float] = (0.5, 0.999)
+    optimizer: OptimizerFactory = adam
+
+    def build(self, **speed: Any) -> torch.optim.Optimizer:
+        return self.optimizer(self.params, self, **speed)
+
+
+#: a count of updates, fixed or a rule of (step, the previous step's logs)
+UpdateCount = int | Callable[[int, Mapping[str, torch.Tensor]], int]
+
+
+@dataclass(frozen=True)
+class UpdateSchedule:
+    """How many D and G updates make one training step (the step counts G's turns).
+
+    ``d_steps=5`` is WGAN's five critic updates per generator update; a rule such as
+    ``lambda step, logs: 3 if logs["d_adv"] < 0.3 else 1`` varies the count as Stacked GAN's
+    CIFAR code does. The default, one each, is the alternation every built-in model uses.
+    """
+
+    d_steps: UpdateCount = 1
+    g_steps: UpdateCount = 1
+
+    def counts(self, step: int, logs: Mapping[str, torch.Tensor]) -> tuple[int, int]:
+        d = self.d_steps(step, logs) if callable(self.d_steps) else self.d_steps
+        g = self.g_steps(step, logs) if callable(self.g_steps) else self.g_steps
+        if d < 1 or g < 1:
+            raise ValueError(f"update schedule gave {d} D and {g} G updates; each must be >= 1")
+        return int(d), int(g)
 
 
 class GanModel(nn.Module):
-    """Base class; subclasses set ``latent``, nets and ``terms`` and implement the passes."""
+    """Base class: a family subclasses it, declares its parts and implements the passes."""
 
     name: str = "base"
-    #: the key in the D output that predicts codes (``q``), used for encoders and bounds
-    code_head: str | None = None
+    #: how the model's own code predictor reads its codes back (None: it has none)
+    code_spec: CodeSpec | None = None
+    update_schedule: UpdateSchedule = UpdateSchedule()
 
-    def __init__(self, latent: LatentLayout, hparams: dict[str, Any]) -> None:
+    def __init__(
+        self, latent: LatentLayout, hparams: dict[str, Any], terms: list[Term] | None = None
+    ) -> None:
         super().__init__()
         self.latent = latent
         self.hparams = dict(hparams)
-        self.terms: list[Term] = []
+        self.terms: list[Term] = list(terms or [])
 
     # --- the passes the harness calls -------------------------------------------------------
     def schedule(self, step: int, total_steps: int) -> None:
@@ -55,45 +103,36 @@ class GanModel(nn.Module):
         """Images in [0, 1] for ``latent``."""
         raise NotImplementedError
 
-    def fake_pass(
-        self, latent: Latent, real_x: torch.Tensor, real_y: torch.Tensor | None
-    ) -> dict[str, torch.Tensor]:
+    def fake_pass(self, latent: Latent, real_x: torch.Tensor, real_y: torch.Tensor | None) -> Any:
         """Everything the generator produces this step (with its graph, for the G phase)."""
-        return {"x": self.generate(latent)}
+        raise NotImplementedError
 
     def d_context(
-        self,
-        real_x: torch.Tensor,
-        real_y: torch.Tensor | None,
-        fakes: dict[str, torch.Tensor],
-        latent: Latent,
-    ) -> dict[str, Any]:
+        self, real_x: torch.Tensor, real_y: torch.Tensor | None, fakes: Any, latent: Latent
+    ) -> Context:
         raise NotImplementedError
 
     def g_context(
-        self,
-        real_x: torch.Tensor,
-        real_y: torch.Tensor | None,
-        fakes: dict[str, torch.Tensor],
-        latent: Latent,
-    ) -> dict[str, Any]:
+        self, real_x: torch.Tensor, real_y: torch.Tensor | None, fakes: Any, latent: Latent
+    ) -> Context:
         raise NotImplementedError
 
     def param_groups(self) -> dict[str, ParamGroup]:
-        """The D and G optimiser groups; Q heads live on D, so they go with D (as in InfoGAN)."""
-        betas = (self.hparams["beta1"], self.hparams["beta2"])
-        return {
-            "d": ParamGroup(list(self.discriminator.parameters()), self.hparams["lr_d"], betas),
-            "g": ParamGroup(list(self.generator.parameters()), self.hparams["lr_g"], betas),
-        }
+        """The ``d`` and ``g`` optimiser groups."""
+        raise NotImplementedError
+
+    def networks(self) -> list[nn.Module]:
+        """The trained networks, e.g. for ``torch.compile`` (frozen helpers are left out)."""
+        raise NotImplementedError
+
+    def code_encoder(self) -> nn.Module | None:
+        """The model's own images -> code-prediction module (``code_spec`` splits its output);
+        None for models that cannot read their codes back."""
+        return None
 
     def own_metrics(self, generator: torch.Generator) -> dict[str, float]:
         """Metrics only this family can report (e.g. Stacked GAN's encoder accuracy)."""
         return {}
-
-    def networks(self) -> list[nn.Module]:
-        """The trained networks, e.g. for ``torch.compile`` (frozen helpers are left out)."""
-        return [self.generator, self.discriminator]
 
     # --- what users and evaluation call -----------------------------------------------------
     @torch.no_grad()  # not inference_mode: samples may feed a post-hoc encoder's training
@@ -144,16 +183,15 @@ class GanModel(nn.Module):
 
     @torch.inference_mode()
     def predict_codes(self, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor | None:
-        """The model's own code head on images in [0, 1] (InfoGAN's Q); None without one."""
-        if self.code_head is None:
+        """The model's own code encoder on images in [0, 1] (InfoGAN's Q); None without one."""
+        encoder = self.code_encoder()
+        if encoder is None:
             return None
         was_training = self.training
         self.eval()
         try:
             outs = [
-                self.discriminator(images[i : i + batch_size].to(self.device))[self.code_head]
-                .float()
-                .cpu()
+                encoder(images[i : i + batch_size].to(self.device)).float().cpu()
                 for i in range(0, images.shape[0], batch_size)
             ]
         finally:

@@ -24,8 +24,11 @@ def require_labels(dataset, model: str) -> int:
 @register("cgan", "conditional GAN: label one-hot into G, into D by projection (or concat)")
 def build_cgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "cgan")
-    model = SingleLevelGan(
-        layout_from(hp, classes), hp, dataset.image_shape, label_to_g=True, label_to_d=True
+    return SingleLevelGan(
+        layout_from(hp, classes),
+        hp,
+        dataset.image_shape,
+        terms=adversarial_terms(hp["adv_loss"]),
+        label_to_g=True,
+        label_to_d=True,
     )
-    model.terms = adversarial_terms(hp["adv_loss"])
-    return model

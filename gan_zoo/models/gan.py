@@ -13,6 +13,6 @@ from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms
 
 @register("gan", "vanilla GAN, non-saturating loss, InfoGAN's nets, no code term")
 def build_gan(dataset, hp) -> SingleLevelGan:
-    model = SingleLevelGan(layout_from(hp), hp, dataset.image_shape)
-    model.terms = adversarial_terms(hp["adv_loss"])
-    return model
+    return SingleLevelGan(
+        layout_from(hp), hp, dataset.image_shape, terms=adversarial_terms(hp["adv_loss"])
+    )

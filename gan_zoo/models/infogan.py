@@ -20,15 +20,18 @@ def _build(dataset, hp, train_generator: bool) -> SingleLevelGan:
     spec = code_spec(layout, hp)
     # Without the information term Q is a probe on a regular GAN: it must not shape D's trunk.
     probes = frozenset() if train_generator else frozenset({"q"})
-    model = SingleLevelGan(
-        layout, hp, dataset.image_shape, extra_heads={"q": spec.out_dim}, probes=probes
-    )
-    model.code_head = "q"
-    model.code_spec = spec
-    model.terms = adversarial_terms(hp["adv_loss"]) + information_terms(
+    terms = adversarial_terms(hp["adv_loss"]) + information_terms(
         spec, hp["lambda_cat"], hp["lambda_cont"], train_generator=train_generator
     )
-    return model
+    return SingleLevelGan(
+        layout,
+        hp,
+        dataset.image_shape,
+        terms=terms,
+        extra_heads={"q": spec.out_dim},
+        probes=probes,
+        code_spec=spec,
+    )
 
 
 @register("infogan", "InfoGAN: Q head on D's trunk, information term on both players")

@@ -1,4 +1,9 @@
-"""Named model builders, torch-fidelity style: register a small builder, build by name."""
+"""Named model builders, torch-fidelity style: register a small builder, build by name.
+
+Built-in families register when ``gan_zoo.models`` is imported; a user's family registers from
+its own package, found through the ``gan_zoo.models`` entry-point group (``gan_zoo.plugins``).
+A name is registered once: a second registration is refused, never a silent overwrite.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gan_zoo.config import hparams_for
+from gan_zoo.config import add_model_defaults, hparams_for, remove_model_defaults
+from gan_zoo.config_rules import Rule
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
+from gan_zoo.plugins import MODELS_GROUP, load_plugins
 
 Builder = Callable[[ImageDataset, dict[str, Any]], GanModel]
 
@@ -26,11 +33,25 @@ _ALIASES: dict[str, str] = {}
 
 
 def register(
-    name: str, description: str, aliases: tuple[str, ...] = ()
+    name: str,
+    description: str,
+    aliases: tuple[str, ...] = (),
+    defaults: dict[str, Any] | None = None,
+    rules: dict[str, Rule] | None = None,
 ) -> Callable[[Builder], Builder]:
-    """Decorator: make ``builder(dataset, hparams)`` available as ``name``."""
+    """Decorator: make ``builder(dataset, hparams)`` available as ``name``.
+
+    ``defaults`` are the model's own hyperparameters over the common ones (``rules`` check the
+    keys no other model has); built-in models keep theirs in ``gan_zoo.config``.
+    """
 
     def wrap(builder: Builder) -> Builder:
+        for key in (name, *aliases):
+            if key in _MODELS or key in _ALIASES:
+                owner = _MODELS[_ALIASES.get(key, key)].builder.__module__
+                raise ConfigError(f"model name {key!r} is already registered (by {owner})")
+        if defaults is not None or rules is not None:
+            add_model_defaults(name, defaults or {}, rules)
         _MODELS[name] = ModelEntry(name, builder, description)
         for alias in aliases:
             _ALIASES[alias] = name
@@ -39,8 +60,17 @@ def register(
     return wrap
 
 
+def unregister(name: str) -> None:
+    """Remove a model (and its aliases and plugin defaults): for tests and interactive use."""
+    _MODELS.pop(name, None)
+    for alias in [a for a, target in _ALIASES.items() if target == name]:
+        del _ALIASES[alias]
+    remove_model_defaults(name)
+
+
 def canonical(name: str) -> str:
     """Resolve aliases; unknown names are a ConfigError listing the valid ones."""
+    load_plugins(MODELS_GROUP)
     name = _ALIASES.get(name, name)
     if name not in _MODELS:
         raise ConfigError(f"unknown model {name!r}; available: {', '.join(available())}")
@@ -48,6 +78,8 @@ def canonical(name: str) -> str:
 
 
 def available() -> list[str]:
+    """Registered names, built-in families first, then plugins in discovery order."""
+    load_plugins(MODELS_GROUP)
     return list(_MODELS)
 
 

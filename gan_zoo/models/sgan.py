@@ -13,6 +13,7 @@ squared error (weight w_ent) so the paper's weights 1/1/10 keep their balance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -20,6 +21,7 @@ from torch import nn
 
 from gan_zoo.losses import (
     CodeSpec,
+    Context,
     Term,
     categorical_nll,
     d_adversarial,
@@ -31,7 +33,7 @@ from gan_zoo.models.base import GanModel, ParamGroup
 from gan_zoo.models.cgan import require_labels
 from gan_zoo.models.conditioning import label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
-from gan_zoo.models.nets.heads import Discriminator, adversarial_head
+from gan_zoo.models.nets.heads import Discriminator, Heads, adversarial_head
 from gan_zoo.models.nets.init import init_gan_weights, init_lasagne_discriminator
 from gan_zoo.models.nets.sgan import (
     FeatureGenerator,
@@ -42,6 +44,37 @@ from gan_zoo.models.nets.sgan import (
     noise_head,
 )
 from gan_zoo.models.registry import register
+
+
+@dataclass
+class SganFakes:
+    """One step's generation: G1's features, E0's features of the real batch, the condition G0
+    used (real features while the levels train independently, G1's once joint) and the image."""
+
+    h1: torch.Tensor
+    h1_real: torch.Tensor
+    cond: torch.Tensor
+    x: torch.Tensor
+
+
+@dataclass
+class SganD(Context):
+    """D's phase, per level (index 0: images, D0; index 1: features, D1)."""
+
+    real: tuple[Heads, Heads]
+    fake: tuple[Heads, Heads]
+    latent: Latent
+
+
+@dataclass
+class SganG(Context):
+    """G's phase: D's heads on the fakes, and the frozen encoder on them (``enc[0]``: E0's
+    features of the image, ``enc[1]``: E1's label logits of G1's features)."""
+
+    fake: tuple[Heads, Heads]
+    enc: tuple[torch.Tensor, torch.Tensor]
+    cond: torch.Tensor
+    latent: Latent
 
 
 class StackedGan(GanModel):
@@ -55,7 +88,7 @@ class StackedGan(GanModel):
             label_classes=num_classes,
             extra_noise={"z0": hp["z0_dim"]},
         )
-        super().__init__(layout, hp)
+        super().__init__(layout, hp, sgan_terms(hp))
         self.g1 = FeatureGenerator(hp["z1_dim"] + label_width(num_classes))
         self.g0 = ImageGenerator(hp["z0_dim"], channels)
         trunk1, trunk0 = FeatureTrunk(), ImageTrunk(channels)
@@ -70,7 +103,6 @@ class StackedGan(GanModel):
         init_lasagne_discriminator(self.d0)
         self.encoder = encoder  # after init: keep its pretrained weights
         self.joint = False
-        self.terms = sgan_terms(hp)
 
     # E is frozen: never let .train() put it back in training mode
     def train(self, mode: bool = True) -> StackedGan:
@@ -99,33 +131,22 @@ class StackedGan(GanModel):
     def generate(self, latent: Latent) -> torch.Tensor:
         return self.g0(self._features(latent), latent.extra["z0"])
 
-    def fake_pass(self, latent, real_x, real_y) -> dict[str, torch.Tensor]:
+    def fake_pass(self, latent: Latent, real_x, real_y) -> SganFakes:
         with torch.no_grad():
             h1_real = self.encoder.e0(real_x)
         h1 = self._features(latent)
         cond = h1 if self.joint else h1_real
-        return {"h1": h1, "h1_real": h1_real, "cond": cond, "x": self.g0(cond, latent.extra["z0"])}
+        return SganFakes(h1, h1_real, cond, self.g0(cond, latent.extra["z0"]))
 
-    def d_context(self, real_x, real_y, fakes, latent) -> dict[str, Any]:
-        return {
-            "real1": self.d1(fakes["h1_real"]),
-            "fake1": self.d1(fakes["h1"].detach()),
-            "real0": self.d0(real_x),
-            "fake0": self.d0(fakes["x"].detach()),
-            "latent": latent,
-            "log": {},
-        }
+    def d_context(self, real_x, real_y, fakes: SganFakes, latent: Latent) -> SganD:
+        real1, fake1 = self.d1(fakes.h1_real), self.d1(fakes.h1.detach())
+        real0, fake0 = self.d0(real_x), self.d0(fakes.x.detach())
+        return SganD(real=(real0, real1), fake=(fake0, fake1), latent=latent)
 
-    def g_context(self, real_x, real_y, fakes, latent) -> dict[str, Any]:
-        return {
-            "fake1": self.d1(fakes["h1"]),
-            "fake0": self.d0(fakes["x"]),
-            "enc1": self.encoder.e1(fakes["h1"]),
-            "enc0": self.encoder.e0(fakes["x"]),
-            "cond": fakes["cond"].detach(),
-            "latent": latent,
-            "log": {},
-        }
+    def g_context(self, real_x, real_y, fakes: SganFakes, latent: Latent) -> SganG:
+        fake1, fake0 = self.d1(fakes.h1), self.d0(fakes.x)
+        enc1, enc0 = self.encoder.e1(fakes.h1), self.encoder.e0(fakes.x)
+        return SganG(fake=(fake0, fake1), enc=(enc0, enc1), cond=fakes.cond.detach(), latent=latent)
 
     def own_metrics(self, generator: torch.Generator) -> dict[str, float]:
         return {"encoder_acc": self.encoder_accuracy(1000, generator)}
@@ -144,10 +165,10 @@ def _entropy(level: int, z_dim: int, weight: float) -> Term:
     spec = CodeSpec(continuous=z_dim)
     noise = "z" if level == 1 else "z0"
 
-    def fn(ctx: dict[str, Any]) -> torch.Tensor:
-        lat: Latent = ctx["latent"]
+    def fn(ctx: SganD | SganG) -> torch.Tensor:
+        lat = ctx.latent
         target = lat.z if noise == "z" else lat.extra["z0"]
-        return information_term(ctx[f"fake{level}"]["q"], spec, cont_targets=target).loss
+        return information_term(ctx.fake[level].q, spec, cont_targets=target).loss
 
     # information_term sums 0.5 * squared error over dims: rescale to a per-dim mean
     return Term(f"ent{level}", "d", fn, weight * 2.0 / z_dim)
@@ -162,7 +183,7 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
             Term(
                 f"adv{level}",
                 "d",
-                lambda c, lv=level: d_adversarial(c[f"real{lv}"]["adv"], c[f"fake{lv}"]["adv"]),
+                lambda c, lv=level: d_adversarial(c.real[lv].adv, c.fake[lv].adv),
                 0.5 * w_adv,  # the official D loss averages its real and fake halves
             )
         )
@@ -170,21 +191,19 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
             Term(
                 f"adv{level}",
                 "g",
-                lambda c, lv=level: g_adversarial(c[f"fake{lv}"]["adv"], kind),
+                lambda c, lv=level: g_adversarial(c.fake[lv].adv, kind),
                 w_adv,
             )
         )
     if hp["use_cond"]:
         terms.append(
-            Term(
-                "cond1", "g", lambda c: categorical_nll(c["enc1"], c["latent"].labels), hp["w_cond"]
-            )
+            Term("cond1", "g", lambda c: categorical_nll(c.enc[1], c.latent.labels), hp["w_cond"])
         )
         terms.append(
             Term(
                 "cond0",
                 "g",
-                lambda c: squared_error(c["enc0"], c["cond"]) / c["cond"].shape[1],
+                lambda c: squared_error(c.enc[0], c.cond) / c.cond.shape[1],
                 hp["w_cond"],
             )
         )

@@ -76,12 +76,11 @@ class Trainer:
         self._d_params = groups["d"].params
         if self.speed.channels_last:
             self.model.to(memory_format=torch.channels_last)
+        # each player's optimiser is the model's choice (Adam unless its ParamGroup says)
         self.optimizers = {
-            name: torch.optim.Adam(
-                group.params, lr=group.lr, betas=group.betas, **self.speed.adam_kwargs()
-            )
-            for name, group in groups.items()
+            name: group.build(**self.speed.adam_kwargs()) for name, group in groups.items()
         }
+        self._last_logs: dict[str, torch.Tensor] = {}
         self.history = History()
         self.step = 0
         self.elapsed = 0.0  # training seconds over every session of this run
@@ -152,16 +151,29 @@ class Trainer:
 
     # --- the loop -------------------------------------------------------------------------
     def train_step(self, total_steps: int | None = None) -> dict[str, torch.Tensor]:
-        """One D and one G update on the next batch; returns the step's detached logs."""
+        """One step: the model's D updates, then its G updates (one each unless its
+        ``update_schedule`` says otherwise); returns the step's detached logs."""
         self.model.schedule(self.step, total_steps or self.budget.steps)
+        d_steps, g_steps = self.model.update_schedule.counts(self.step, self._last_logs)
+        for _ in range(d_steps - 1):  # extra critic updates, each on its own batch
+            self._d_only_update(*self._next_batch())
+        logs = self._train_step(*self._next_batch(), extra_g_steps=g_steps - 1)
+        self._last_logs = logs
+        return logs
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = self.sampler.next()
         real_x = self.speed.prepare_images(self.images[idx])
-        real_y = None if self.labels is None else self.labels[idx]
-        return self._train_step(real_x, real_y)
+        return real_x, None if self.labels is None else self.labels[idx]
 
     def _train_step(
-        self, real_x: torch.Tensor, real_y: torch.Tensor | None
+        self, real_x: torch.Tensor, real_y: torch.Tensor | None, extra_g_steps: int = 0
     ) -> dict[str, torch.Tensor]:
+        """D and G updates on one batch and one generation (G's graph serves both phases).
+
+        Logs: D's context logs under their names, G's under theirs (prefixed ``g_`` where D
+        logged the same name), and each term as ``<phase>_<term>``.
+        """
         model = self.model
         latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
         logs: dict[str, torch.Tensor] = {}
@@ -175,13 +187,28 @@ class Trainer:
                 g_ctx = model.g_context(real_x, real_y, fakes, latent)
                 loss_g = self._phase_loss("g", g_ctx, logs)
             self._update("g", loss_g)
+            for _ in range(extra_g_steps):  # further G updates on fresh latents
+                latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
+                with self.speed.autocast():
+                    fakes = model.fake_pass(latent, real_x, real_y)
+                    extra = model.g_context(real_x, real_y, fakes, latent)
+                    self._update("g", self._phase_loss("g", extra, {}))
         logs["loss_d"], logs["loss_g"] = loss_d.detach(), loss_g.detach()
-        logs.update({k: v for k, v in d_ctx["log"].items()})
-        return logs
+        logs.update(d_ctx.log)
+        logs.update({(f"g_{k}" if k in d_ctx.log else k): v for k, v in g_ctx.log.items()})
+        return {k: v.detach() for k, v in logs.items()}
 
-    def _phase_loss(
-        self, phase: str, ctx: dict[str, Any], logs: dict[str, torch.Tensor]
-    ) -> torch.Tensor:
+    def _d_only_update(self, real_x: torch.Tensor, real_y: torch.Tensor | None) -> None:
+        """One more D update on a fresh batch and fresh fakes (no G graph is kept)."""
+        model = self.model
+        latent = model.latent.sample(real_x.shape[0], self.generator, self.device)
+        with self.speed.autocast():
+            with torch.no_grad():
+                fakes = model.fake_pass(latent, real_x, real_y)
+            ctx = model.d_context(real_x, real_y, fakes, latent)
+            self._update("d", self._phase_loss("d", ctx, {}))
+
+    def _phase_loss(self, phase: str, ctx: Any, logs: dict[str, torch.Tensor]) -> torch.Tensor:
         total = None
         for term in self.model.terms:
             if term.phase != phase:

@@ -6,6 +6,8 @@ so that the families differ in what the head predicts, not in capacity.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import torch
 from torch import nn
 
@@ -40,8 +42,22 @@ def spectral_normalize(module: nn.Module) -> nn.Module:
     return module
 
 
+@dataclass
+class Heads:
+    """What a discriminator says about a batch: the real/fake logit, and where the model has
+    them, its code predictor ``q`` (InfoGAN's Q, Stacked GAN's noise reconstruction) and its
+    class predictor ``aux`` (ACGAN)."""
+
+    adv: torch.Tensor
+    q: torch.Tensor | None = None
+    aux: torch.Tensor | None = None
+
+
+HEAD_NAMES = frozenset(f.name for f in fields(Heads))
+
+
 class Discriminator(nn.Module):
-    """A trunk plus named heads; returns a dict of head outputs (``adv`` is always present).
+    """A trunk plus named heads (the fields of ``Heads``; ``adv`` is always present).
 
     Heads named in ``probes`` read the trunk's features detached: they learn to read what the
     trunk computes without changing it, so the GAN they sit on stays a regular GAN.
@@ -56,6 +72,9 @@ class Discriminator(nn.Module):
         probes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        unknown = set(heads) - HEAD_NAMES
+        if unknown or "adv" not in heads:
+            raise ValueError(f"heads must include adv and be among {sorted(HEAD_NAMES)}")
         self.trunk = trunk
         self.heads = nn.ModuleDict(heads)
         self.probes = frozenset(probes)
@@ -66,9 +85,7 @@ class Discriminator(nn.Module):
             else None
         )
 
-    def forward(
-        self, x: torch.Tensor, labels: torch.Tensor | None = None
-    ) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> Heads:
         cond = None
         if self.label_classes and self.projection is None:
             cond = with_label(x.new_zeros(x.shape[0], 0), labels, self.label_classes)
@@ -80,4 +97,15 @@ class Discriminator(nn.Module):
         out["adv"] = out["adv"].squeeze(1)
         if self.projection is not None:
             out["adv"] = out["adv"] + self.projection(h, labels)
-        return out
+        return Heads(**out)
+
+
+class HeadReader(nn.Module):
+    """One head of a discriminator as a plain images -> tensor module (e.g. Q as a code encoder)."""
+
+    def __init__(self, discriminator: Discriminator, head: str) -> None:
+        super().__init__()
+        self.discriminator, self.head = discriminator, head
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return getattr(self.discriminator(images), self.head)
