@@ -93,7 +93,7 @@ def test_baseline_q_is_a_probe_that_leaves_d_trunk_alone(name, trunk_learns, mni
     seed_everything(0)
     model = build(name, mnist_small)
     x = mnist_small.images[:16].float() / 255.0
-    q = model.discriminator(x)["q"]
+    q = model.discriminator(x).q
     q.square().sum().backward()
     trunk = [p.grad for p in model.discriminator.trunk.parameters()]
     head = [p.grad for p in model.discriminator.heads["q"].parameters()]
@@ -108,8 +108,8 @@ def test_conditional_discriminator_reads_the_label(conditioning, mnist_small):
     model = build("cgan", mnist_small, d_conditioning=conditioning).eval()
     x = mnist_small.images[:8].float() / 255.0
     with torch.no_grad():
-        a = model.discriminator(x, torch.zeros(8, dtype=torch.long))["adv"]
-        b = model.discriminator(x, torch.full((8,), 7, dtype=torch.long))["adv"]
+        a = model.discriminator(x, torch.zeros(8, dtype=torch.long)).adv
+        b = model.discriminator(x, torch.full((8,), 7, dtype=torch.long)).adv
     assert not torch.allclose(a, b)
     assert (model.discriminator.projection is not None) == (conditioning == "projection")
 

@@ -48,9 +48,9 @@ def test_discriminator_beats_chance_after_a_few_steps(mnist_small, device):
     Trainer(model, mnist_small, budget, seed=0, device=device, progress=False).fit()
     # train mode, as D sees batches while training: 25 steps leave BN running stats unsettled
     with torch.no_grad():
-        real = model.discriminator(mnist_small.images[-500:].to(device).float() / 255)["adv"]
+        real = model.discriminator(mnist_small.images[-500:].to(device).float() / 255).adv
         noise = torch.Generator(device=device).manual_seed(9)
-        fake = model.discriminator(model.generate(model.latent.sample(500, noise, device)))["adv"]
+        fake = model.discriminator(model.generate(model.latent.sample(500, noise, device))).adv
     acc = ((real > 0).float().mean() + (fake < 0).float().mean()) / 2
     assert acc > 0.6, float(acc)
 
