@@ -8,17 +8,22 @@ import pandas as pd
 from scipy import stats
 
 from benchmarks.records import records_frame
-from gan_zoo.metrics.catalog import METRICS
+from gan_zoo.metrics.registry import order_keys
 
 ID_COLUMNS = ("model", "dataset", "budget", "overrides")
 
 
 def aggregate(records: list[dict]) -> pd.DataFrame:
-    """Long format: one row per (model, dataset, budget, overrides, metric) over complete runs."""
+    """Long format: one row per (model, dataset, budget, overrides, metric) over complete runs.
+
+    Every key of the records is aggregated, declared ones in registry order, undeclared ones
+    last (``benchmarks.tables`` reports those).
+    """
     frame = records_frame([r for r in records if r.get("status") == "complete"])
     if frame.empty:
         return pd.DataFrame(columns=[*ID_COLUMNS, "metric", "mean", "std", "ci95", "n"])
-    metrics = [m for m in METRICS if m in frame.columns]
+    metrics = order_keys({k for r in records for k in (r.get("metrics") or {})})
+    metrics = [m for m in metrics if m in frame.columns]
     rows = []
     for key, group in frame.groupby(list(ID_COLUMNS), sort=False):
         for metric in metrics:

@@ -107,7 +107,7 @@ def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
 
 def print_listing() -> None:
     from gan_zoo.data import available as datasets
-    from gan_zoo.metrics.catalog import METRICS
+    from gan_zoo.metrics.registry import metrics
     from gan_zoo.models import available, describe
 
     print("models:")
@@ -119,9 +119,12 @@ def print_listing() -> None:
     print("budgets:")
     for b in BUDGETS.values():
         print(f"  {b.name:16s} {b.steps} steps; {b.description}")
-    print("metrics:")
-    for key, text in METRICS.items():
-        print(f"  {key:22s} {text}")
+    print("metrics (key, better, description; [where it applies]):")
+    arrows = {"higher": "up", "lower": "down", "none": ""}
+    for metric in metrics():
+        where = ", ".join([*(metric.datasets or ("all datasets",)), *metric.needs])
+        for key in metric.keys:
+            print(f"  {key.name:26s} {arrows[key.direction]:4s} {key.description} [{where}]")
 
 
 def main(argv: list[str] | None = None) -> int:

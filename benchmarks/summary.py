@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from benchmarks.aggregate import aggregate, format_cell
-
-KEY_METRICS = (
-    "fid",
-    "precision",
-    "recall",
-    "li_bound_c1",
-    "code_acc_c1",
-    "code_mi_c1",
-    "label_acc",
-    "posthoc_mi",
-    "mig",
-    "factorvae",
-    "dci_disentanglement",
-)
+from gan_zoo.metrics.registry import headline_any
 
 
 def summary_table(records: list[dict]) -> str:
+    """The headline metrics of the records' datasets (the registry's), one row per model."""
     agg = aggregate(records)
     if agg.empty:
         return "(no complete runs to summarise)"
-    agg = agg[agg.metric.isin(KEY_METRICS)]
+    key_metrics = headline_any({r.get("dataset") for r in records})
+    agg = agg[agg.metric.isin(key_metrics)]
     seeds = agg.groupby("model", sort=False)["n"].max()
     wide = agg.assign(
         cell=[format_cell(m, s) for m, s in zip(agg["mean"], agg["std"], strict=True)]
@@ -31,6 +20,6 @@ def summary_table(records: list[dict]) -> str:
     table = wide.pivot_table(
         index="model", columns="metric", values="cell", aggfunc="first", sort=False
     )
-    table = table[[m for m in KEY_METRICS if m in table.columns]]
+    table = table[[m for m in key_metrics if m in table.columns]]
     table.insert(0, "seeds", seeds.reindex(table.index))
     return table.fillna("").to_string()

@@ -24,17 +24,13 @@ from benchmarks.anchors import anchors_for
 from benchmarks.records import has_records, load_records
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.catalog import HEADLINE, HEADLINE_DSPRITES
+from gan_zoo.metrics.registry import headline, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 ORDER = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
-#: the README shows the headline metrics; every metric is in results/tables/<dataset>.md
-README_COLUMNS = ["seeds", *HEADLINE, "published"]
-#: README section (between ``<!-- name:start -->`` and ``<!-- name:end -->``) and columns per dataset
-README_SECTIONS: dict[str, tuple[str, list[str]]] = {
-    "mnist": ("results", README_COLUMNS),
-    "dsprites": ("results-dsprites", ["seeds", *HEADLINE_DSPRITES, "published"]),
-}
+#: README section (between ``<!-- name:start -->`` and ``<!-- name:end -->``) per dataset; its
+#: columns are the registry's headline metrics, every metric is in results/tables/<dataset>.md
+README_SECTIONS: dict[str, str] = {"mnist": "results", "dsprites": "results-dsprites"}
 
 
 def run_label(model: str, budget: str, overrides: str | dict | None = None) -> str:
@@ -142,8 +138,37 @@ def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:
     return "\n".join(lines)
 
 
+def undeclared_keys(records: list[dict]) -> dict[str, list[str]]:
+    """Each record key no registered metric declares, with the runs that carry it.
+
+    Such keys still reach the tables (after the declared ones); this is how they are reported.
+    """
+    found: dict[str, list[str]] = {}
+    keys = {k for r in records for k in (r.get("metrics") or {})}
+    for key in undeclared(keys):
+        found[key] = sorted(
+            str(r.get("run_id")) for r in records if key in (r.get("metrics") or {})
+        )
+    return found
+
+
+def report_undeclared(records: list[dict]) -> list[str]:
+    """One warning line per undeclared key on stderr; returns the lines."""
+    lines = []
+    for key, runs in undeclared_keys(records).items():
+        shown = ", ".join(runs[:3]) + (f" and {len(runs) - 3} more" if len(runs) > 3 else "")
+        lines.append(
+            f"warning: metric key {key!r} is declared by no registered metric "
+            f"(tabulated without a description) in {len(runs)} record(s): {shown}"
+        )
+    for line in lines:
+        print(line, file=sys.stderr)
+    return lines
+
+
 def write_tables(out: Path, readme: Path | None) -> list[Path]:
     records = load_records(out)
+    report_undeclared(records)
     written = []
     for dataset in sorted({r.get("dataset") for r in records if r.get("dataset")}):
         table, long = dataset_tables(records, dataset)
@@ -162,7 +187,8 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
             # the README shows the suite's own settings; runs with overrides stay in the full table
             plain = [r for r in records if not r.get("overrides")]
             compact, _ = dataset_tables(plain, dataset, intervals=False)
-            section, columns = README_SECTIONS[dataset]
+            section = README_SECTIONS[dataset]
+            columns = ["seeds", *headline(dataset), "published"]
             update_readme(
                 readme, compact[[c for c in columns if c in compact.columns]], dataset, section
             )

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
+from gan_zoo.fitting import train_classifier
 from gan_zoo.progress import set_progress
-from gan_zoo.train.classifier import train_classifier
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from scipy import stats
 from benchmarks.records import has_records, load_records, records_frame
 from benchmarks.tables import to_markdown
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.catalog import HEADLINE
+from gan_zoo.metrics.registry import headline
 from gan_zoo.train.speed import SPEED_OPTIONS
 
 #: the options a run sets off to be the "off" side (compile is off in both)
@@ -35,12 +35,12 @@ def _is_off(overrides: str) -> bool:
     return set(given) == set(OFF) and all(str(v).lower() in ("0", "false") for v in given.values())
 
 
-def compare(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric: on/off mean and std, difference, spread, within, p-value."""
+def compare(frame: pd.DataFrame, dataset: str = "mnist") -> pd.DataFrame:
+    """One row per headline metric of ``dataset``: on/off mean and std, difference, spread, within, p-value."""
     on = frame[frame["overrides"] == "{}"]
     off = frame[frame["overrides"].map(_is_off)]
     rows = []
-    for metric in [*HEADLINE, "images_per_second"]:
+    for metric in [*headline(dataset), "images_per_second"]:
         if metric not in frame.columns:
             continue
         a, b = on[metric].dropna().astype(float), off[metric].dropna().astype(float)
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         & (frame["budget"] == args.budget)
         & (frame["status"] == "complete")
     ]
-    table = compare(frame) if not frame.empty else pd.DataFrame()
+    table = compare(frame, args.dataset) if not frame.empty else pd.DataFrame()
     if table.empty:
         print(
             f"error: need at least 2 complete {args.dataset} {args.model} {args.budget} runs with "

@@ -1,59 +1,196 @@
-"""Every metric key a record can carry, with one line on what it means (for --list and tables)."""
+"""The built-in metrics: every key the suite writes, declared once, in table order.
+
+Each entry says what its keys mean, which way is better, where it applies and how it is
+computed; the registry's order is the order of the columns in tables and of the headline.
+"""
 
 from __future__ import annotations
 
-METRICS: dict[str, str] = {
-    "fid": "Frechet distance of judge features, generated vs test split (lower is better)",
-    "kid_mean": "kernel inception distance on judge features, mean over subsets (lower is better)",
-    "kid_std": "KID standard deviation over subsets",
-    "precision": "improved precision (Kynkaanniemi et al. 2019) on judge features",
-    "recall": "improved recall on judge features",
-    "isc": "Inception-style score from the judge's class probabilities (higher is better)",
-    "fid_inception": "FID with torch-fidelity's Inception v3 on 3-channel tiles (runner flag --inception)",
-    "li_bound_c1": "InfoGAN bound L_I = H(c1) - CE(Q(G(z,c)), c1) in nats, model's own Q (max ln 10)",
-    "code_mi_c1": "I(c1; judge(G(z,c1))) normalised by H(c1)",
-    "code_acc_c1": "accuracy of c1 after matching each category to a digit (Hungarian)",
-    "posthoc_mi": "post-hoc encoder: I(code; encoder prediction) normalised by H(code), first categorical code or label",
-    "posthoc_r2": "post-hoc encoder: mean R^2 over continuous codes",
-    "posthoc_binned_mi": "post-hoc encoder: mean 20-bin MI over continuous codes (nats)",
-    "label_acc": "conditional models: judge accuracy on samples for the requested label",
-    "label_mi": "conditional models: I(y; judge) normalised by ln 10",
-    "intra_fid": "conditional models: FID of each label's samples vs that class's test images, mean over classes (sees per-class collapse)",
-    "intra_precision": "conditional models: precision of each label's samples vs that class, mean over classes",
-    "intra_recall": "conditional models: recall of each label's samples vs that class, mean over classes (~0 when a class collapses)",
-    "encoder_acc": "sgan: its own encoder's accuracy on samples for the requested label",
-    "mig": "mutual information gap (Chen et al. 2018), dSprites",
-    "sap": "separated attribute predictability (Kumar et al. 2018), dSprites",
-    "dci_disentanglement": "DCI disentanglement (Eastwood & Williams 2018), dSprites",
-    "dci_completeness": "DCI completeness, dSprites",
-    "dci_informativeness": "DCI informativeness (test accuracy), dSprites",
-    "factorvae": "FactorVAE score (Kim & Mnih 2018), dSprites",
-    "betavae": "BetaVAE score (Higgins et al. 2017), dSprites",
-}
+from collections.abc import Mapping
 
-#: the metrics a reader looks at first: README table, equivalence check, first plots
-HEADLINE: tuple[str, ...] = (
-    "fid",
-    "precision",
-    "recall",
-    "isc",
-    "li_bound_c1",
-    "code_acc_c1",
-    "code_mi_c1",
-    "label_acc",
-    "intra_fid",
-    "intra_recall",
-    "posthoc_mi",
+import torch
+
+from gan_zoo.metrics import suite
+from gan_zoo.metrics.context import EvalContext
+from gan_zoo.metrics.disentanglement.beta_vae import METRIC as BETAVAE
+from gan_zoo.metrics.disentanglement.dci import METRIC as DCI
+from gan_zoo.metrics.disentanglement.factor_vae import METRIC as FACTORVAE
+from gan_zoo.metrics.disentanglement.mig import METRIC as MIG
+from gan_zoo.metrics.disentanglement.sap import METRIC as SAP
+from gan_zoo.metrics.registry import Key, register, register_metric
+from gan_zoo.models.base import GanModel, Samples
+
+#: the labelled image datasets, which have a judge
+JUDGED = ("mnist", "fashion-mnist")
+MNIST = ("mnist",)
+DSPRITES = ("dsprites",)
+
+
+def _quality(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
+) -> Mapping[str, float]:
+    from gan_zoo.metrics.fidelity import PRC_SAMPLES, sample_quality
+
+    return sample_quality(
+        samples.images,
+        dataset,
+        root=context.root,
+        inception=context.inception,
+        inception_weights=context.inception_weights,
+        num_samples=len(samples.images),
+        seed=context.seed,
+        prc_samples=PRC_SAMPLES if context.prc_samples is None else context.prc_samples,
+    )
+
+
+def _intra_class(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
+) -> Mapping[str, float]:
+    from gan_zoo.metrics.intra_class import intra_class_quality
+
+    return intra_class_quality(
+        samples.images, samples.labels, dataset, context.root, seed=context.seed
+    )
+
+
+def _own(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
+) -> Mapping[str, float]:
+    return model.own_metrics(torch.Generator(device=model.device).manual_seed(context.seed))
+
+
+register_metric(
+    "quality",
+    (
+        Key("fid", "Frechet distance of judge features, generated vs test split", "lower", MNIST),
+        Key("kid_mean", "kernel inception distance on judge features, mean over subsets", "lower"),
+        Key("kid_std", "KID standard deviation over subsets"),
+        Key(
+            "precision",
+            "improved precision (Kynkaanniemi et al. 2019) on judge features",
+            "higher",
+            MNIST,
+        ),
+        Key("recall", "improved recall on judge features", "higher", MNIST),
+        Key("isc", "Inception-style score from the judge's class probabilities", "higher", MNIST),
+        Key("isc_std", "standard deviation of the Inception-style score over splits"),
+        Key(
+            "fid_inception",
+            "FID with torch-fidelity's Inception v3 on 3-channel tiles (runner flag --inception)",
+            "lower",
+        ),
+        Key("quality_samples", "number of generated images the quality metrics saw (count)"),
+        Key("quality_reference", "number of test images the quality metrics compared with (count)"),
+        Key("prc_samples", "images per side for precision and recall (count)"),
+    ),
+    datasets=JUDGED,
+    compute=_quality,
+    curve=True,
 )
-
-#: the same for dSprites, where quality has no judge and disentanglement is the question
-HEADLINE_DSPRITES: tuple[str, ...] = (
-    "mig",
-    "sap",
-    "dci_disentanglement",
-    "dci_completeness",
-    "dci_informativeness",
-    "factorvae",
-    "betavae",
-    "posthoc_r2",
+register_metric(
+    "own_bound",
+    (
+        Key(
+            "li_bound_{code}",
+            "InfoGAN bound L_I = H(c) - CE(Q(G(z,c)), c) in nats, model's own Q (max ln K)",
+            "higher",
+            MNIST,
+        ),
+    ),
+    needs=("categorical_code",),
+    compute=lambda model, samples, dataset, context: suite.own_bounds(model, samples),
+    curve=True,
+)
+register_metric(
+    "code_control",
+    (
+        Key(
+            "code_acc_{code}",
+            "accuracy of the code after matching each category to a digit (Hungarian)",
+            "higher",
+            MNIST,
+        ),
+        Key("code_mi_{code}", "I(c; judge(G(z,c))) normalised by H(c)", "higher", MNIST),
+    ),
+    datasets=JUDGED,
+    needs=("categorical_code",),
+    compute=suite.code_information,
+    curve=True,
+)
+register_metric(
+    "label_control",
+    (
+        Key(
+            "label_acc",
+            "conditional models: judge accuracy on samples for the requested label",
+            "higher",
+            MNIST,
+        ),
+        Key("label_mi", "conditional models: I(y; judge) normalised by ln 10", "higher"),
+    ),
+    datasets=JUDGED,
+    needs=("labels",),
+    compute=suite.label_control,
+    curve=True,
+)
+register_metric(
+    "intra_class",
+    (
+        Key(
+            "intra_fid",
+            "conditional models: FID of each label's samples vs that class's test images, "
+            "mean over classes (sees per-class collapse)",
+            "lower",
+            MNIST,
+        ),
+        Key(
+            "intra_precision",
+            "conditional models: precision of each label's samples vs that class, mean over classes",
+            "higher",
+        ),
+        Key(
+            "intra_recall",
+            "conditional models: recall of each label's samples vs that class, mean over classes "
+            "(~0 when a class collapses)",
+            "higher",
+            MNIST,
+        ),
+        Key("intra_samples", "generated images per class for the intra-class metrics (count)"),
+    ),
+    datasets=JUDGED,
+    needs=("labels",),
+    compute=_intra_class,
+    curve=True,
+)
+register_metric(
+    "model_own",
+    (
+        Key(
+            "encoder_acc",
+            "sgan: its own encoder's accuracy on samples for the requested label",
+            "higher",
+        ),
+    ),
+    compute=_own,
+)
+for _metric in (MIG, SAP, DCI, FACTORVAE, BETAVAE):
+    register(_metric)
+register_metric(
+    "posthoc",
+    (
+        Key(
+            "posthoc_mi",
+            "post-hoc encoder: I(code; encoder prediction) normalised by H(code), "
+            "first categorical code or label",
+            "higher",
+            MNIST,
+        ),
+        Key("posthoc_r2", "post-hoc encoder: mean R^2 over continuous codes", "higher", DSPRITES),
+        Key(
+            "posthoc_binned_mi",
+            "post-hoc encoder: mean 20-bin MI over continuous codes (nats)",
+            "higher",
+        ),
+    ),
+    compute=suite.posthoc_compute,
 )

@@ -10,7 +10,6 @@ used only to evaluate; no model ever trains against it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -29,7 +28,9 @@ from torch import nn
 
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
+from gan_zoo.digest_cache import load_or_build, short_digest
 from gan_zoo.errors import ConfigError
+from gan_zoo.fitting import fit_minibatches
 from gan_zoo.io import atomic_torch_save, atomic_write_json
 from gan_zoo.paths import cache_root, data_root
 
@@ -112,8 +113,7 @@ class JudgeRecipe:
 
     @property
     def digest(self) -> str:
-        blob = json.dumps(asdict(self), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return short_digest(json.dumps(asdict(self), sort_keys=True))
 
     def with_seed(self, seed: int) -> JudgeRecipe:
         return replace(self, seed=seed)
@@ -173,21 +173,25 @@ def train_net(
             opt, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch
         )
         net.train()
-        for epoch in range(recipe.epochs):
-            perm = torch.randperm(len(train), generator=order).to(device)
-            for step in range(steps_per_epoch):
-                idx = perm[step * recipe.batch_size : (step + 1) * recipe.batch_size]
-                _, logits = net(images[idx])
-                loss = F.cross_entropy(logits, labels[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
+
+        def report(epoch: int, loss: torch.Tensor) -> None:
             if verbose:
                 print(
                     f"judge[{recipe.dataset}]: epoch {epoch + 1}/{recipe.epochs} loss {loss.item():.4f}",
                     file=sys.stderr,
                 )
+
+        fit_minibatches(
+            lambda idx: F.cross_entropy(net(images[idx])[1], labels[idx]),
+            len(train),
+            recipe.epochs,
+            recipe.batch_size,
+            opt,
+            order,
+            device,
+            scheduler=sched,
+            after_epoch=report,
+        )
     return net.eval()
 
 
@@ -274,23 +278,6 @@ def checkpoint_path(recipe: JudgeRecipe) -> Path:
 
 def meta_path(checkpoint: Path) -> Path:
     return checkpoint.with_suffix(".json")
-
-
-@contextlib.contextmanager
-def _exclusive(lock_file: Path) -> Iterator[None]:
-    """Serialise training of one judge across processes sharing the cache (POSIX only)."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock, atomic writes still hold
-        yield
-        return
-    with open(lock_file, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def load_checkpoint(
@@ -383,13 +370,13 @@ def get_judge(
         return _LOADED[key]
     train = load_dataset(dataset_name, split="train", root=root)
     recipe = make_recipe(train, seed)
-    judge = _load_cached(recipe, dev)
-    if judge is None:
-        with _exclusive(judges_dir() / f".{recipe.dataset}-{recipe.digest}.lock"):
-            judge = _load_cached(recipe, dev)  # another process may have finished meanwhile
-            if judge is None:
-                test = load_dataset(dataset_name, split="test", root=root)
-                judge = _train_and_store(recipe, train, test, dev, verbose)
+    judge = load_or_build(
+        checkpoint_path(recipe),
+        lambda: _load_cached(recipe, dev),
+        lambda: _train_and_store(
+            recipe, train, load_dataset(dataset_name, split="test", root=root), dev, verbose
+        ),
+    )
     _LOADED[key] = judge
     return judge
 

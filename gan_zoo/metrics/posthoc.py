@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_zoo.fitting import fit_minibatches
 from gan_zoo.losses import CodeSpec
 from gan_zoo.models.base import GanModel, Samples, to_float
 
@@ -94,21 +95,19 @@ def fit_posthoc_encoder(
     cat, cont_t = samples.cat[:n_train].to(device), samples.cont[:n_train].to(device)
     labels = None if samples.labels is None else samples.labels[:n_train].to(device)
     enc.train()
-    for _ in range(epochs):
-        order = torch.randperm(n_train, generator=gen).to(device)
-        for start in range(0, n_train - BATCH + 1, BATCH):
-            idx = order[start : start + BATCH]
-            logits, cont, lab = split(enc(to_float(images[idx])))
-            loss = torch.zeros((), device=device)
-            for i, lg in enumerate(logits):
-                loss = loss + F.cross_entropy(lg, cat[idx, i])
-            if n_cont:
-                loss = loss + F.mse_loss(cont, cont_t[idx], reduction="sum") / BATCH
-            if lab is not None:
-                loss = loss + F.cross_entropy(lab, labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        logits, cont, lab = split(enc(to_float(images[idx])))
+        loss = torch.zeros((), device=device)
+        for i, lg in enumerate(logits):
+            loss = loss + F.cross_entropy(lg, cat[idx, i])
+        if n_cont:
+            loss = loss + F.mse_loss(cont, cont_t[idx], reduction="sum") / BATCH
+        if lab is not None:
+            loss = loss + F.cross_entropy(lab, labels[idx])
+        return loss
+
+    fit_minibatches(batch_loss, n_train, epochs, BATCH, opt, gen, device)
 
     enc.eval()
     held = samples.images[n_train:]

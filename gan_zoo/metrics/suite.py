@@ -1,9 +1,11 @@
 """The whole evaluation of one trained model, as one flat dict of metrics.
 
-Draws one bank of samples (labels balanced for conditional models) and reuses it for every
-metric: quality through the judge and torch-fidelity, code information (the model's own bound,
-the judge-based estimate, Hungarian accuracy), label control, a post-hoc inversion encoder that
-every model gets, and on dSprites the disentanglement metrics. Also writes the per-run
+Draws one bank of samples (labels balanced for conditional models) and runs every registered
+metric that applies to the dataset and the model on it (see ``metrics.registry``): quality
+through the judge and torch-fidelity, code information (the model's own bound, the judge-based
+estimate, Hungarian accuracy), label control, a post-hoc inversion encoder that every model gets,
+on dSprites the disentanglement metrics, and any plugin metric. This module names no metric in
+its control flow; the compute functions below are the built-ins' (declared in ``catalog``). Also writes the per-run
 artefacts: ``samples.npz`` (uint8 images with the exact codes and labels), a sample grid and one
 traversal PNG per code.
 """
@@ -12,18 +14,24 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_write
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.information import binned_mi, categorical_mi, regression_r2, variational_bound
 from gan_zoo.metrics.posthoc import PosthocResult, fit_posthoc_encoder
+from gan_zoo.metrics.registry import Metric
+from gan_zoo.metrics.registry import metrics as registered
 from gan_zoo.metrics.representation_cache import IndexedGroundTruth
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
 from gan_zoo.models.base import GanModel, Samples, to_float
+
+if TYPE_CHECKING:
+    from gan_zoo.metrics.disentanglement.draws import Draws
 
 
 def evaluate(
@@ -36,7 +44,7 @@ def evaluate(
     inception: bool = False,
     inception_weights: str | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """Every metric that applies (flat float keys, see metrics.catalog) and non-scalar details."""
+    """Every registered metric that applies (see metrics.registry), and non-scalar details."""
     gen = torch.Generator(device=model.device).manual_seed(10_000 + seed)
     labels = None
     if model.latent.label_classes:
@@ -44,30 +52,28 @@ def evaluate(
     samples = model.sample(num_samples, labels=labels, generator=gen)
     if run_dir is not None:
         save_artefacts(model, samples, Path(run_dir), seed)
+    context = EvalContext(
+        dataset_name=dataset.name,
+        seed=seed,
+        root=root,
+        dataset=dataset,
+        inception=inception,
+        inception_weights=inception_weights,
+    )
+    metrics = run_metrics(model, samples, context, [m for m in registered() if m.compute])
+    return metrics, context.details
 
-    metrics: dict[str, Any] = {}
-    details: dict[str, Any] = {}
-    if dataset.name == "dsprites":
-        metrics.update(own_bounds(model, samples))
-    else:
-        metrics.update(
-            judged_metrics(
-                model,
-                samples,
-                dataset.name,
-                root=root,
-                seed=seed,
-                details=details,
-                inception=inception,
-                inception_weights=inception_weights,
-            )
-        )
-    posthoc = fit_posthoc_encoder(model, samples, seed=seed)
-    metrics.update(posthoc_metrics(model, posthoc))
-    if dataset.name == "dsprites":
-        metrics.update(disentanglement(model, dataset, posthoc, seed))
-    metrics.update(model.own_metrics(torch.Generator(device=model.device).manual_seed(seed)))
-    return {k: float(v) for k, v in metrics.items()}, details
+
+def run_metrics(
+    model: GanModel, samples: Samples, context: EvalContext, selected: list[Metric]
+) -> dict[str, float]:
+    """Run the ``selected`` metrics that apply to this dataset and model, as one flat dict."""
+    out: dict[str, float] = {}
+    for metric in selected:
+        if metric.compute is not None and metric.applies(context.dataset_name, model):
+            scores = metric.compute(model, samples, context.dataset_name, context)
+            out.update({k: float(v) for k, v in scores.items()})
+    return out
 
 
 def judged_metrics(
@@ -81,38 +87,34 @@ def judged_metrics(
     inception: bool = False,
     inception_weights: str | None = None,
 ) -> dict[str, float]:
-    """Every metric of a sample bank that needs only the judge and the model's own Q.
+    """Every registered metric cheap enough for the learning-curve probe (``curve=True``).
 
-    Quality (FID, KID, precision/recall, IS) on all of ``samples``, the model's own bound,
-    judge-based code and label control, and intra-class quality for conditional models. The
-    final evaluation and the learning-curve probe both call this, on banks of different sizes.
+    Quality, the model's own bound, judge-based code and label control, intra-class quality:
+    the final evaluation and the probe both compute these, on banks of different sizes.
     ``prc_samples`` defaults to fidelity's protocol (5,000).
     """
-    from gan_zoo.metrics.fidelity import PRC_SAMPLES, sample_quality
-    from gan_zoo.metrics.intra_class import intra_class_quality
-    from gan_zoo.metrics.judge import get_judge
-
-    out = own_bounds(model, samples)
-    out.update(
-        sample_quality(
-            samples.images,
-            dataset_name,
-            root=root,
-            inception=inception,
-            inception_weights=inception_weights,
-            num_samples=len(samples.images),
-            seed=seed,
-            prc_samples=PRC_SAMPLES if prc_samples is None else prc_samples,
-        )
+    context = EvalContext(
+        dataset_name=dataset_name,
+        seed=seed,
+        root=root,
+        inception=inception,
+        inception_weights=inception_weights,
+        prc_samples=prc_samples,
+        details={} if details is None else details,
     )
-    judge = get_judge(dataset_name, root=root)
-    predictions = judge.predict(samples.images).cpu().numpy()
-    out.update(code_control(model, samples, predictions, details))
-    if samples.labels is not None:
-        out.update(
-            intra_class_quality(samples.images, samples.labels, dataset_name, root, seed=seed)
-        )
-    return out
+    return run_metrics(model, samples, context, [m for m in registered() if m.curve])
+
+
+def judge_predictions(samples: Samples, context: EvalContext) -> np.ndarray:
+    """The judge's class for every sample, computed once per bank."""
+
+    def predict() -> np.ndarray:
+        from gan_zoo.metrics.judge import get_judge
+
+        judge = get_judge(context.dataset_name, root=context.root)
+        return judge.predict(samples.images).cpu().numpy()
+
+    return context.shared("judge_predictions", predict)
 
 
 def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
@@ -130,28 +132,46 @@ def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
     }
 
 
-def code_control(
-    model: GanModel,
-    samples: Samples,
-    predictions: np.ndarray,
-    details: dict[str, Any] | None = None,
+def code_information(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
 ) -> dict[str, float]:
-    """Judge-based: I(c; judge) / H(c) and Hungarian accuracy per code; label accuracy and MI.
+    """Judge-based: I(c; judge) / H(c) and Hungarian accuracy per code.
 
-    The Hungarian matching itself (code value -> judged class) goes into ``details``.
+    The Hungarian matching itself (code value -> judged class) goes into ``context.details``.
     """
+    predictions = judge_predictions(samples, context)
     out: dict[str, float] = {}
     for i, code in enumerate(model.latent.categorical):
         res = categorical_mi(samples.cat[:, i].numpy(), predictions, code.num_categories)
         out[f"code_mi_{code.name}"] = res["mi_normalised"]
         out[f"code_acc_{code.name}"] = res["hungarian_accuracy"]
-        if details is not None:
-            details[f"matching_{code.name}"] = {str(k): v for k, v in res["matching"].items()}
-    if samples.labels is not None:
-        res = categorical_mi(samples.labels.numpy(), predictions, model.latent.label_classes)
-        out["label_acc"] = float((samples.labels.numpy() == predictions).mean())
-        out["label_mi"] = res["mi_normalised"]
+        context.details[f"matching_{code.name}"] = {str(k): v for k, v in res["matching"].items()}
     return out
+
+
+def label_control(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
+) -> dict[str, float]:
+    """Judge accuracy and normalised MI of the requested label (conditional models)."""
+    if samples.labels is None:
+        return {}
+    predictions = judge_predictions(samples, context)
+    res = categorical_mi(samples.labels.numpy(), predictions, model.latent.label_classes)
+    return {
+        "label_acc": float((samples.labels.numpy() == predictions).mean()),
+        "label_mi": res["mi_normalised"],
+    }
+
+
+def posthoc(model: GanModel, samples: Samples, context: EvalContext) -> PosthocResult:
+    """The post-hoc inversion encoder of this bank, fitted once."""
+    return context.shared("posthoc", lambda: fit_posthoc_encoder(model, samples, seed=context.seed))
+
+
+def posthoc_compute(
+    model: GanModel, samples: Samples, dataset: str, context: EvalContext
+) -> dict[str, float]:
+    return posthoc_metrics(model, posthoc(model, samples, context))
 
 
 def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
@@ -177,22 +197,21 @@ def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
     return out
 
 
-def disentanglement(
-    model: GanModel, dataset: ImageDataset, posthoc: PosthocResult, seed: int
-) -> dict[str, float]:
-    """MIG, SAP, DCI, FactorVAE, BetaVAE of the model's continuous-code representation.
+def model_draws(model: GanModel, samples: Samples, context: EvalContext) -> Draws:
+    """What the disentanglement metrics score for ``model``: its continuous-code representation.
 
     InfoGAN's representation is its own Q on real images; every other model's is the post-hoc
     inversion encoder, trained the same way for all.
     """
     from gan_zoo.data.dsprites import DSpritesGroundTruth
-    from gan_zoo.metrics.disentanglement import compute_all
+    from gan_zoo.metrics.disentanglement.suite import make_draws
 
+    dataset = context.dataset
     n_cat = sum(c.num_categories for c in model.latent.categorical)
     n_cont = len(model.latent.continuous)
     device = model.device
     spec, own = model.code_spec, model.code_encoder()
-    encoder = inference_copy(own if own is not None else posthoc.encoder)
+    encoder = inference_copy(own if own is not None else posthoc(model, samples, context).encoder)
 
     @torch.inference_mode()
     def representation(observations: np.ndarray) -> np.ndarray:
@@ -212,10 +231,10 @@ def disentanglement(
     # DCI's boosted trees dominate the suite's time; fitting its factors on this process's
     # share of the cores gives the same scores (each fit is seeded on its own) in about half the
     # time on two cores. Not every core: pool workers each have their share (--jobs).
-    return compute_all(
+    return make_draws(
         indexed,
         indexed.representation,
-        np.random.default_rng(seed),
+        np.random.default_rng(context.seed),
         dci={"n_jobs": max(1, torch.get_num_threads())},
     )
 

@@ -6,17 +6,17 @@ never used by any evaluation (the judge in gan_zoo.metrics is a different networ
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 import torch
 
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
+from gan_zoo.digest_cache import load_or_build, short_digest
+from gan_zoo.fitting import train_classifier
 from gan_zoo.io import atomic_torch_save
 from gan_zoo.models.nets.sgan import SganEncoder
 from gan_zoo.paths import cache_root
-from gan_zoo.train.classifier import train_classifier
 
 # bump when SganEncoder or its training changes: old caches are then not reused
 # v2: caches written by v1 could come from pre-release training code that the key did not see
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def encoder_digest(dataset: ImageDataset, seed: int, epochs: int) -> str:
     key = f"{dataset.name}|{dataset.split}|{dataset.info}|{seed}|{epochs}|v{ENCODER_VERSION}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    return short_digest(key)
 
 
 def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) -> SganEncoder:
@@ -40,30 +40,37 @@ def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) ->
 
 
 def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder:
-    net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
     path = (
         cache_root()
         / "sgan_encoders"
         / f"{dataset.name}-{encoder_digest(dataset, seed, epochs)}.pt"
     )
-    if path.exists():
+
+    def load() -> SganEncoder | None:
+        if not path.exists():
+            return None
+        net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    else:
+        return net
+
+    def build() -> SganEncoder:
         torch.manual_seed(seed)
         net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
-        device = pick_device()
         train_classifier(
             net,
             dataset.images,
             dataset.labels,
             epochs=epochs,
             seed=seed,
-            device=device,
+            device=pick_device(),
             desc="sgan encoder",
         )
         net.cpu()
         atomic_torch_save(path, net.state_dict())
         log.info("trained Stacked GAN encoder, cached at %s", path)
+        return net
+
+    net = load_or_build(path, load, build)
     for p in net.parameters():
         p.requires_grad_(False)
     return net.eval()

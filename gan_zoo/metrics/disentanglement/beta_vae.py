@@ -9,12 +9,14 @@ score is its held-out accuracy (chance 1/F).
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
@@ -28,6 +30,7 @@ from gan_zoo.metrics.disentanglement.protocol import (
     GroundTruthData,
     RepresentationFn,
 )
+from gan_zoo.metrics.registry import Key
 
 
 def pair_features(
@@ -83,3 +86,16 @@ def beta_vae(
         "betavae": float(model.score(x_eval, y_eval)),
         "betavae_train": float(model.score(x_train, y_train)),
     }
+
+
+METRIC = disentanglement_metric(
+    "betavae",
+    (
+        Key("betavae", "BetaVAE score (Higgins et al. 2017), dSprites", "higher", ("dsprites",)),
+        Key("betavae_train", "BetaVAE score of its classifier on its training pairs (diagnostic)"),
+    ),
+    BetaVAEProtocol,
+    lambda draws, settings, rng: beta_vae(
+        draws.ground_truth, draws.representation_fn, rng, **asdict(settings)
+    ),
+)

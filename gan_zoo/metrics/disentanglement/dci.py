@@ -21,6 +21,7 @@ from joblib import Parallel, delayed
 from scipy.stats import entropy
 from sklearn.ensemble import GradientBoostingClassifier
 
+from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
@@ -32,6 +33,7 @@ from gan_zoo.metrics.disentanglement.protocol import (
     GroundTruthData,
     RepresentationFn,
 )
+from gan_zoo.metrics.registry import Key
 
 _EPS = 1e-11  # keeps zero importances out of log(0), as in disentanglement_lib
 
@@ -151,3 +153,26 @@ def dci(
         ground_truth_data, representation_fn, settings, random_state
     )
     return dci_from_codes(*train, *test, settings, rng)
+
+
+METRIC = disentanglement_metric(
+    "dci",
+    (
+        Key(
+            "dci_disentanglement",
+            "DCI disentanglement (Eastwood & Williams 2018), dSprites",
+            "higher",
+            ("dsprites",),
+        ),
+        Key("dci_completeness", "DCI completeness, dSprites", "higher", ("dsprites",)),
+        Key(
+            "dci_informativeness",
+            "DCI informativeness (test accuracy), dSprites",
+            "higher",
+            ("dsprites",),
+        ),
+        Key("dci_informativeness_train", "DCI informativeness on the training draw (diagnostic)"),
+    ),
+    DCIProtocol,
+    lambda draws, settings, rng: dci_from_codes(*draws.train, *draws.test, settings, rng),
+)

@@ -13,8 +13,11 @@ with the library whenever no dimension is pruned.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
+from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
@@ -28,6 +31,7 @@ from gan_zoo.metrics.disentanglement.protocol import (
     GroundTruthData,
     RepresentationFn,
 )
+from gan_zoo.metrics.registry import Key
 
 
 def fixed_factor_batches(
@@ -107,3 +111,17 @@ def factor_vae(
         "factorvae_train": _accuracy(train_votes, classifier),
         "factorvae_num_active_dims": int(active.sum()),
     }
+
+
+METRIC = disentanglement_metric(
+    "factorvae",
+    (
+        Key("factorvae", "FactorVAE score (Kim & Mnih 2018), dSprites", "higher", ("dsprites",)),
+        Key("factorvae_train", "FactorVAE score of the majority-vote classifier's training votes"),
+        Key("factorvae_num_active_dims", "FactorVAE: code dimensions kept after pruning (count)"),
+    ),
+    FactorVAEProtocol,
+    lambda draws, settings, rng: factor_vae(
+        draws.ground_truth, draws.representation_fn, rng, **asdict(settings)
+    ),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
@@ -25,6 +26,7 @@ from gan_zoo.metrics.disentanglement.protocol import (
     MIGProtocol,
     RepresentationFn,
 )
+from gan_zoo.metrics.registry import Key
 
 
 def mig_from_codes(codes: np.ndarray, factors: np.ndarray, settings: MIGProtocol) -> dict:
@@ -53,3 +55,11 @@ def mig(
         settings.representation_batch_size,
     )
     return mig_from_codes(codes, factors, settings)
+
+
+METRIC = disentanglement_metric(
+    "mig",
+    (Key("mig", "mutual information gap (Chen et al. 2018), dSprites", "higher", ("dsprites",)),),
+    MIGProtocol,
+    lambda draws, settings, rng: mig_from_codes(*draws.train, settings),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -56,6 +56,8 @@ class MetricProtocol:
     """
 
     representation_batch_size: int = 1024
+    #: scores the i.i.d. (code, factor) draw it shares with the other such metrics
+    shared_draw: ClassVar[bool] = False
 
     @classmethod
     def with_overrides(cls: type[P], overrides: Mapping[str, Any]) -> P:
@@ -74,6 +76,8 @@ class MetricProtocol:
 class MIGProtocol(MetricProtocol):
     """Mutual Information Gap (Chen et al. 2018): equal-width histogram bins per code."""
 
+    shared_draw: ClassVar[bool] = True
+
     num_train: int = 10_000
     num_bins: int = 20
 
@@ -81,6 +85,8 @@ class MIGProtocol(MetricProtocol):
 @dataclass(frozen=True)
 class SAPProtocol(MetricProtocol):
     """SAP (Kumar et al. 2018): one-feature LinearSVC per (code, factor) for discrete factors."""
+
+    shared_draw: ClassVar[bool] = True
 
     num_train: int = 10_000
     num_test: int = 5_000
@@ -95,6 +101,8 @@ class DCIProtocol(MetricProtocol):
     ``n_jobs`` fits factors in parallel (same scores). ``n_iter_no_change`` is an opt-in,
     non-default early stop of the boosting (None = sklearn default = library behaviour).
     """
+
+    shared_draw: ClassVar[bool] = True
 
     num_train: int = 10_000
     num_test: int = 5_000

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
+from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
 from gan_zoo.metrics.disentanglement.helpers import (
     RandomState,
     as_generator,
@@ -27,6 +28,7 @@ from gan_zoo.metrics.disentanglement.protocol import (
     RepresentationFn,
     SAPProtocol,
 )
+from gan_zoo.metrics.registry import Key
 
 
 def _squared_correlation(code: np.ndarray, factor: np.ndarray) -> float:
@@ -112,3 +114,18 @@ def sap(
         ground_truth_data, representation_fn, settings, random_state
     )
     return sap_from_codes(*train, *test, settings, rng)
+
+
+METRIC = disentanglement_metric(
+    "sap",
+    (
+        Key(
+            "sap",
+            "separated attribute predictability (Kumar et al. 2018), dSprites",
+            "higher",
+            ("dsprites",),
+        ),
+    ),
+    SAPProtocol,
+    lambda draws, settings, rng: sap_from_codes(*draws.train, *draws.test, settings, rng),
+)

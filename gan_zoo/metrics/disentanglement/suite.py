@@ -1,9 +1,7 @@
-"""Run all five metrics with reproducible, independent random streams.
+"""Run every registered disentanglement metric with reproducible, independent random streams.
 
-MIG, SAP and DCI all score i.i.d. (code, factor) samples, so they share one training
-draw and one held-out draw (the largest ``num_train``/``num_test`` any of them asks for;
-each uses a prefix) — one representation pass instead of three. FactorVAE and BetaVAE
-need their own fixed-factor batches.
+The metrics are the registry's entries with disentanglement settings (see ``draws``), so a new
+one is one file and its registration: this module never names them.
 """
 
 from __future__ import annotations
@@ -13,36 +11,15 @@ from dataclasses import fields
 from typing import Any
 
 from gan_zoo.errors import ConfigError
-from gan_zoo.metrics.disentanglement.beta_vae import beta_vae
-from gan_zoo.metrics.disentanglement.dci import dci_from_codes
-from gan_zoo.metrics.disentanglement.factor_vae import factor_vae
-from gan_zoo.metrics.disentanglement.helpers import (
-    RandomState,
-    as_generator,
-    check_ground_truth,
-    sample_codes,
-    spawn,
-)
-from gan_zoo.metrics.disentanglement.mig import mig_from_codes
-from gan_zoo.metrics.disentanglement.protocol import (
-    BetaVAEProtocol,
-    DCIProtocol,
-    FactorVAEProtocol,
-    GroundTruthData,
-    MetricProtocol,
-    MIGProtocol,
-    RepresentationFn,
-    SAPProtocol,
-)
-from gan_zoo.metrics.disentanglement.sap import sap_from_codes
+from gan_zoo.metrics.context import EvalContext
+from gan_zoo.metrics.disentanglement.draws import CONTEXT_KEY, Draws, disentanglement_metrics
+from gan_zoo.metrics.disentanglement.helpers import RandomState, as_generator, check_ground_truth
+from gan_zoo.metrics.disentanglement.protocol import GroundTruthData, RepresentationFn
 
-SETTINGS: dict[str, type[MetricProtocol]] = {
-    "mig": MIGProtocol,
-    "sap": SAPProtocol,
-    "dci": DCIProtocol,
-    "factorvae": FactorVAEProtocol,
-    "betavae": BetaVAEProtocol,
-}
+
+def settings_by_metric() -> dict[str, type]:
+    """Each registered disentanglement metric's settings dataclass, by metric name."""
+    return {m.name: m.settings for m in disentanglement_metrics()}
 
 
 def split_overrides(protocol: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -51,19 +28,36 @@ def split_overrides(protocol: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     ``dci={"n_jobs": 2}`` targets one metric; a bare setting such as ``num_train=2000``
     goes to every metric that has it (and must exist in at least one).
     """
-    per_metric: dict[str, dict[str, Any]] = {name: {} for name in SETTINGS}
+    settings = settings_by_metric()
+    per_metric: dict[str, dict[str, Any]] = {name: {} for name in settings}
     for key, value in protocol.items():
-        if key in SETTINGS:
+        if key in settings:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{key}= takes a dict of settings, got {value!r}")
             per_metric[key].update(value)
             continue
-        targets = [name for name, cls in SETTINGS.items() if key in {f.name for f in fields(cls)}]
+        targets = [name for name, cls in settings.items() if key in {f.name for f in fields(cls)}]
         if not targets:
             raise ConfigError(f"no disentanglement metric has a setting {key!r}")
         for name in targets:
             per_metric[name].setdefault(key, value)
     return per_metric
+
+
+def make_draws(
+    ground_truth_data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    random_state: RandomState,
+    **protocol: Any,
+) -> Draws:
+    """What the metrics score, with ``protocol`` overrides applied (checked up front)."""
+    check_ground_truth(ground_truth_data)
+    return Draws.create(
+        ground_truth_data,
+        representation_fn,
+        as_generator(random_state),
+        split_overrides(protocol),
+    )
 
 
 def compute_all(
@@ -72,26 +66,14 @@ def compute_all(
     random_state: RandomState,
     **protocol: Any,
 ) -> dict:
-    """All five metrics in one flat dict; identical for the same seed and settings."""
-    check_ground_truth(ground_truth_data)
-    overrides = split_overrides(protocol)
-    mig_s = MIGProtocol.with_overrides(overrides["mig"])
-    sap_s = SAPProtocol.with_overrides(overrides["sap"])
-    dci_s = DCIProtocol.with_overrides(overrides["dci"])
-    codes_rng, sap_rng, dci_rng, fvae_rng, bvae_rng = spawn(as_generator(random_state), 5)
+    """Every registered metric in one flat dict; identical for the same seed and settings.
 
-    batch = mig_s.representation_batch_size
-    num_train = max(mig_s.num_train, sap_s.num_train, dci_s.num_train)
-    num_test = max(sap_s.num_test, dci_s.num_test)
-    train = sample_codes(ground_truth_data, representation_fn, num_train, codes_rng, batch)
-    test = sample_codes(ground_truth_data, representation_fn, num_test, codes_rng, batch)
-
+    Runs each metric's ordinary compute function on a context that already holds the draws.
+    """
+    context = EvalContext(dataset_name="dsprites")
+    draws = make_draws(ground_truth_data, representation_fn, random_state, **protocol)
+    context.shared(CONTEXT_KEY, lambda: draws)
     scores: dict = {}
-    scores.update(mig_from_codes(*train, mig_s))
-    scores.update(sap_from_codes(*train, *test, sap_s, sap_rng))
-    scores.update(dci_from_codes(*train, *test, dci_s, dci_rng))
-    scores.update(
-        factor_vae(ground_truth_data, representation_fn, fvae_rng, **overrides["factorvae"])
-    )
-    scores.update(beta_vae(ground_truth_data, representation_fn, bvae_rng, **overrides["betavae"]))
+    for metric in disentanglement_metrics():
+        scores.update(metric.compute(None, None, context.dataset_name, context))
     return scores

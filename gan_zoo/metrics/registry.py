@@ -1,0 +1,203 @@
+"""The one registry of metrics: what each key means, which way is better, where it applies.
+
+Every key a record can carry is declared here by exactly one metric, torch-fidelity style: the
+suite computes the registered metrics that apply, and tables, plots, ``--list`` and the runner's
+summary read their keys, descriptions, directions and headline flags from here. A key may be a
+template with ``{code}`` (``code_acc_{code}`` declares ``code_acc_c1``, ``code_acc_c2``, ...).
+The built-in metrics are declared in :mod:`gan_zoo.metrics.catalog`; a user's package adds one
+with :func:`register_metric` in a module named by a ``gan_zoo.metrics`` entry point.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from gan_zoo.errors import ConfigError
+from gan_zoo.plugins import METRICS_GROUP, load_plugins
+
+if TYPE_CHECKING:
+    from gan_zoo.metrics.context import EvalContext
+    from gan_zoo.models.base import GanModel, Samples
+
+Direction = Literal["higher", "lower", "none"]
+ComputeFn = Callable[["GanModel", "Samples", str, "EvalContext"], Mapping[str, float]]
+"""``fn(model, samples, dataset_name, context) -> {key: value}``: one metric on one sample bank."""
+
+#: what a metric may need from a model, and how a model is asked (the model's typed latent layout)
+CAPABILITIES: dict[str, Callable[[Any], bool]] = {
+    "labels": lambda model: bool(model.latent.label_classes),
+    "categorical_code": lambda model: bool(model.latent.categorical),
+    "continuous_code": lambda model: bool(model.latent.continuous),
+}
+#: the headline of a templated key shows the first code, which every built-in model names c1
+HEADLINE_CODE = "c1"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key a metric writes into a record.
+
+    ``direction`` is ``"none"`` for counts and diagnostics; ``headline`` names the datasets whose
+    README table and figures show the key.
+    """
+
+    name: str
+    description: str
+    direction: Direction = "none"
+    headline: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.escape(self.name).replace(re.escape("{code}"), r"\w+"))
+
+    @property
+    def shown_as(self) -> str:
+        """The concrete key tables show for this declaration."""
+        return self.name.replace("{code}", HEADLINE_CODE)
+
+    def matches(self, key: str) -> bool:
+        return self.pattern.fullmatch(key) is not None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric: its keys and where it applies, and optionally how to compute it.
+
+    ``datasets`` None means every dataset; ``needs`` are :data:`CAPABILITIES` the model must have.
+    ``curve`` marks metrics cheap enough for the learning-curve probe. ``settings`` is an optional
+    frozen dataclass of protocol constants (the disentanglement metrics' overridable settings).
+    """
+
+    name: str
+    keys: tuple[Key, ...]
+    datasets: tuple[str, ...] | None = None
+    needs: tuple[str, ...] = ()
+    compute: ComputeFn | None = None
+    curve: bool = False
+    settings: type | None = None
+
+    def applies(self, dataset: str, model: Any | None = None) -> bool:
+        """Whether this metric is defined for ``dataset`` and (when given) ``model``."""
+        if self.datasets is not None and dataset not in self.datasets:
+            return False
+        return model is None or all(CAPABILITIES[need](model) for need in self.needs)
+
+
+_METRICS: dict[str, Metric] = {}
+_builtins_loaded = False
+
+
+def _load_builtins() -> None:
+    """Declare the built-in metrics first, so they come first in every table whoever imports."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        import gan_zoo.metrics.catalog  # noqa: F401  (its import registers the built-ins)
+
+
+def register_metric(
+    name: str,
+    keys: Iterable[Key],
+    datasets: Iterable[str] | None = None,
+    needs: Iterable[str] = (),
+    compute: ComputeFn | None = None,
+    curve: bool = False,
+    settings: type | None = None,
+) -> Metric:
+    """Declare a metric; a name or key already declared by another metric is refused."""
+    return register(
+        Metric(
+            name=name,
+            keys=tuple(keys),
+            datasets=None if datasets is None else tuple(datasets),
+            needs=tuple(needs),
+            compute=compute,
+            curve=curve,
+            settings=settings,
+        )
+    )
+
+
+def register(metric: Metric) -> Metric:
+    """Add an already built :class:`Metric` (what :func:`register_metric` does)."""
+    _load_builtins()
+    if not metric.keys:
+        raise ConfigError(f"metric {metric.name!r} declares no keys")
+    unknown = sorted(set(metric.needs) - set(CAPABILITIES))
+    if unknown:
+        raise ConfigError(
+            f"metric {metric.name!r} needs unknown {', '.join(unknown)}; "
+            f"known: {', '.join(CAPABILITIES)}"
+        )
+    if metric.name in _METRICS:
+        raise ConfigError(f"metric {metric.name!r} is already registered")
+    taken = [(m.name, k) for m in _METRICS.values() for k in m.keys]
+    for i, key in enumerate(metric.keys):
+        taken_here = taken + [(metric.name, k) for k in metric.keys[:i]]
+        for owner, other in taken_here:
+            if other.name == key.name or other.matches(key.name) or key.matches(other.name):
+                raise ConfigError(
+                    f"metric {metric.name!r}: key {key.name!r} is already declared by "
+                    f"metric {owner!r} (as {other.name!r})"
+                )
+    _METRICS[metric.name] = metric
+    return metric
+
+
+def metrics() -> list[Metric]:
+    """Every registered metric, built-ins first, then plugins (loaded on the first call)."""
+    _load_builtins()
+    load_plugins(METRICS_GROUP)
+    return list(_METRICS.values())
+
+
+def get_metric(name: str) -> Metric:
+    """The metric ``name``; unknown names are a ConfigError listing the known ones."""
+    found = {m.name: m for m in metrics()}
+    if name not in found:
+        raise ConfigError(f"unknown metric {name!r}; registered: {', '.join(found)}")
+    return found[name]
+
+
+def declared_keys() -> list[Key]:
+    """Every declared key (templates unexpanded) in registry order."""
+    return [k for m in metrics() for k in m.keys]
+
+
+def declaration(key: str) -> Key | None:
+    """The declaration of a concrete record key, or None when no metric declares it."""
+    return next((k for k in declared_keys() if k.matches(key)), None)
+
+
+def undeclared(keys: Iterable[str]) -> list[str]:
+    """The keys no metric declares, sorted: reported by tables, never silently dropped."""
+    return sorted({k for k in keys if declaration(k) is None})
+
+
+def order_keys(keys: Iterable[str]) -> list[str]:
+    """Record keys in registry order (one template's keys sorted), undeclared ones last."""
+    present = set(keys)
+    ordered = []
+    for decl in declared_keys():
+        ordered += sorted(k for k in present if decl.matches(k) and k not in ordered)
+    return ordered + [k for k in undeclared(present) if k not in ordered]
+
+
+def headline(dataset: str) -> list[str]:
+    """The keys a reader looks at first on ``dataset``: README table, plots, equivalence check."""
+    return [k.shown_as for k in declared_keys() if dataset in k.headline]
+
+
+def headline_any(datasets: Iterable[str] | None = None) -> list[str]:
+    """The headline keys of several datasets (all that have any when None), registry order."""
+    wanted = None if datasets is None else set(datasets)
+    return list(
+        dict.fromkeys(
+            k.shown_as
+            for k in declared_keys()
+            if k.headline and (wanted is None or wanted & set(k.headline))
+        )
+    )

@@ -1,0 +1,141 @@
+"""The metric registry: every record key declared once, plugins found through entry points."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from gan_zoo import plugins
+from gan_zoo.errors import ConfigError
+from gan_zoo.metrics import registry
+from gan_zoo.metrics.registry import Key, register_metric
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """A copy of the registry and of the plugin bookkeeping that the test may change."""
+    registry.metrics()
+    monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
+    monkeypatch.setattr(plugins, "_loaded", set(plugins._loaded))
+
+
+def test_every_key_of_the_committed_records_is_declared():
+    keys = set()
+    for path in (REPO / "results" / "records").glob("*.json"):
+        keys |= set(json.loads(path.read_text()).get("metrics") or {})
+    assert keys, "no committed records to read"
+    assert registry.undeclared(keys) == []
+
+
+def test_headlines_are_declared_and_in_order():
+    assert registry.headline("mnist")[:4] == ["fid", "precision", "recall", "isc"]
+    assert "code_acc_c1" in registry.headline("mnist")
+    assert registry.headline("dsprites")[0] == "mig"
+    assert "posthoc_r2" in registry.headline("dsprites")
+
+
+def test_templated_keys_and_undeclared_ones():
+    assert registry.declaration("code_acc_c2").name == "code_acc_{code}"
+    assert registry.undeclared(["fid", "li_bound_c3", "made_up"]) == ["made_up"]
+    assert registry.order_keys(["made_up", "recall", "fid"]) == ["fid", "recall", "made_up"]
+
+
+def test_a_key_or_a_name_cannot_be_registered_twice(clean_registry):
+    with pytest.raises(ConfigError, match="already declared by metric 'quality'"):
+        register_metric("again", (Key("fid", "duplicate"),))
+    with pytest.raises(ConfigError, match="already declared"):
+        register_metric("again", (Key("code_acc_extra", "matches code_acc_{code}"),))
+    with pytest.raises(ConfigError, match="already registered"):
+        register_metric("quality", (Key("new_key", "new"),))
+    with pytest.raises(ConfigError, match="needs unknown"):
+        register_metric("odd", (Key("odd_key", "x"),), needs=("telepathy",))
+
+
+def test_applicability_is_declarative():
+    class Latent:
+        label_classes, categorical, continuous = None, (), ()
+
+    class Model:
+        latent = Latent()
+
+    code_control = registry.get_metric("code_control")
+    assert code_control.applies("mnist") and not code_control.applies("dsprites")
+    assert not code_control.applies("mnist", Model())
+    assert registry.get_metric("mig").applies("dsprites", Model())
+
+
+def write_plugin_dist(site: Path) -> None:
+    """A minimal installed distribution whose entry point names the toy metric's module."""
+    dist = site / "toy_metric_plugin-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-metric-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{plugins.METRICS_GROUP}]\ntoy_brightness = toy_metric\n"
+    )
+    (site / "toy_metric.py").write_text(
+        (Path(__file__).parent / "plugins" / "toy_metric.py").read_text()
+    )
+
+
+def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
+    clean_registry, tmp_path, monkeypatch, mnist_small, capsys
+):
+    from benchmarks.run import print_listing
+    from benchmarks.summary import summary_table
+    from benchmarks.tables import dataset_tables
+    from gan_zoo.metrics.suite import evaluate
+    from gan_zoo.train import train_run
+
+    write_plugin_dist(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "toy_metric", raising=False)
+    importlib.invalidate_caches()
+    plugins._loaded.discard(plugins.METRICS_GROUP)
+    assert "toy_brightness" in [m.name for m in registry.metrics()]
+
+    model, _ = train_run("gan", mnist_small, "smoke", stop_after=2, progress=False)
+    metrics, _ = evaluate(model, mnist_small, None, num_samples=400)
+    assert 0.0 < metrics["toy_brightness"] < 1.0
+    assert "fid" in metrics  # the built-ins still run beside it
+
+    record = {
+        "run_id": "mnist__gan__quick__seed0",
+        "model": "gan",
+        "dataset": "mnist",
+        "budget": "quick",
+        "seed": 0,
+        "overrides": {},
+        "status": "complete",
+        "metrics": metrics,
+    }
+    table, _ = dataset_tables([record], "mnist")
+    assert "toy_brightness" in table.columns
+    assert "toy_brightness" in summary_table([record])  # a headline key of mnist
+    print_listing()
+    assert "toy_brightness" in capsys.readouterr().out
+
+
+def test_undeclared_record_keys_are_reported_and_still_tabulated(capsys):
+    from benchmarks.tables import dataset_tables, report_undeclared
+
+    record = {
+        "run_id": "mnist__gan__quick__seed0",
+        "model": "gan",
+        "dataset": "mnist",
+        "budget": "quick",
+        "seed": 0,
+        "overrides": {},
+        "status": "complete",
+        "metrics": {"fid": 10.0, "mystery": 1.5},
+    }
+    lines = report_undeclared([record])
+    assert len(lines) == 1 and "'mystery'" in lines[0] and "mnist__gan__quick__seed0" in lines[0]
+    assert "mystery" in capsys.readouterr().err
+    table, _ = dataset_tables([record], "mnist")
+    assert list(table.columns)[1:3] == ["fid", "mystery"]
