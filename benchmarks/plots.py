@@ -27,7 +27,7 @@ import seaborn as sns
 
 from benchmarks.execute import runs_root
 from benchmarks.records import has_records, load_records, records_frame
-from benchmarks.tables import ORDER, run_label
+from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
 
@@ -59,7 +59,7 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     metrics = [m for m in headline_any() if m in frame.columns and frame[m].notna().any()]
     order = sorted(
         frame["run"].unique(),
-        key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r),
+        key=label_rank,
     )
     cols = min(4, len(metrics))
     rows = -(-len(metrics) // cols)
@@ -178,7 +178,7 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
     metrics = order_keys(set(frame["metric"]))
     order = sorted(
         frame["model"].unique(),
-        key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r),
+        key=label_rank,
     )
     cols = min(4, len(metrics))
     rows = -(-len(metrics) // cols)
@@ -229,9 +229,7 @@ def gallery(
             chosen.setdefault(name, folder)
     if not chosen:
         return None
-    names = sorted(
-        chosen, key=lambda r: (ORDER.index(r.split()[0]) if r.split()[0] in ORDER else 99, r)
-    )
+    names = sorted(chosen, key=label_rank)
     cols = 1 + max_traversals
     fig, axes = plt.subplots(
         len(names), cols, figsize=(3.6 * cols, 3.6 * len(names)), squeeze=False

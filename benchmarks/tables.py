@@ -27,7 +27,22 @@ from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import headline, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-ORDER = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
+
+
+def model_rank(model: str) -> int:
+    """Rows follow the model registry's order (built-in families, then plugins); a model no
+    longer registered (a record from an uninstalled plugin) goes last."""
+    from gan_zoo.models import available
+
+    order = available()
+    return order.index(model) if model in order else len(order)
+
+
+def label_rank(label: str) -> tuple[int, str]:
+    """Sort key for a run label (``infogan (paper) [...]``): by model, then by label."""
+    return model_rank(label.split()[0]), label
+
+
 #: README section (between ``<!-- name:start -->`` and ``<!-- name:end -->``) per dataset; its
 #: columns are the registry's headline metrics, every metric is in results/tables/<dataset>.md
 README_SECTIONS: dict[str, str] = {"mnist": "results", "dsprites": "results-dsprites"}
@@ -51,7 +66,7 @@ def dataset_tables(
         return pd.DataFrame(), agg
     agg = agg.sort_values(
         by="model",
-        key=lambda s: s.map(lambda m: ORDER.index(m) if m in ORDER else 99),
+        key=lambda s: s.map(model_rank),
         kind="stable",
     )
     rows: dict[str, dict[str, str]] = {}
