@@ -285,3 +285,19 @@ def test_one_ctrl_c_stops_the_whole_suite_with_exit_130(tmp_path, synthetic_runs
     code = main([*FAST, "--seeds", "2", "--out", str(tmp_path)])
     assert 1 not in seeds_trained  # the second run never starts
     assert code == 130
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a rerun of a diverged run returns TrainResult(error=None), so its record loses "
+    "the 'non-finite loss at step N' reason (fix in gan_zoo/train/trainer.py: keep the error in "
+    "the diverged checkpoint and return it)",
+)
+def test_a_rerun_of_a_diverged_run_keeps_the_reason_in_its_record(tmp_path, synthetic_runs):
+    argv = [*FAST, "--out", str(tmp_path), "--set", "lr_d=1e30", "--set", "lr_g=1e30"]
+    run_id = _run_id(0, "lr_d=1e30", "lr_g=1e30")
+    assert main(argv) == 1
+    first = _record(tmp_path, run_id)["error"]
+    assert "non-finite loss" in first
+    assert main(argv) == 1
+    assert _record(tmp_path, run_id)["error"] == first
