@@ -242,6 +242,7 @@ def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
 
 
 def test_the_record_names_the_commit_that_ran(tmp_path, synthetic_runs):
+    git_commit.cache_clear()  # read now, not whenever this process first asked
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     commit = _record(tmp_path)["commit"]
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", commit), commit
