@@ -129,3 +129,23 @@ def test_format_cell(mean, std, text):
 
 def test_format_cell_digits():
     assert format_cell(0.912345, 0.01, digits=2) == "0.91 ± 0.01"
+
+
+def test_groups_keep_the_order_the_records_come_in():
+    """Tables list groups in record order (the runner's file order), not re-sorted by key."""
+    records = [
+        rec(0, fid=1.0),
+        rec(0, overrides={"lr_g": 1e-4}, fid=2.0),
+        rec(0, budget="paper", fid=3.0),
+    ]
+    agg = aggregate(records)
+    assert agg[agg.metric == "fid"]["mean"].tolist() == [1.0, 2.0, 3.0]
+    table, _ = dataset_tables(records, "mnist")
+    assert list(table.index) == ["infogan", "infogan [lr_g=0.0001]", "infogan (paper)"]
+
+
+def test_a_metric_one_group_lacks_does_not_hide_the_next_metrics():
+    agg = aggregate([rec(0, model="gan", fid=5.0), rec(0, model="infogan", mig=0.3)])
+    assert row(agg, "fid", model="gan")["mean"] == 5.0
+    assert row(agg, "mig", model="infogan")["mean"] == 0.3
+    assert len(agg) == 2
