@@ -62,7 +62,27 @@ def test_an_interruption_between_the_temp_file_and_the_rename_leaves_the_old_fil
     assert seen["bytes"] == b"new contents"
     assert os.path.dirname(seen["src"]) == str(tmp_path)  # same folder: the rename is atomic
     assert seen["dst"] == str(target) and seen["src"] != seen["dst"]
+    # hidden, named after its target, and never matching the target's own pattern
+    name = os.path.basename(seen["src"])
+    assert name.startswith(".record.json.") and name.endswith(".tmp")
     assert _leftovers(tmp_path) == []
+
+
+def test_a_temp_file_left_by_a_kill_is_never_read_as_a_record(tmp_path, monkeypatch):
+    """SIGKILL skips the clean-up; the leftover must not look like a record to the tables."""
+    from benchmarks.records import load_records, write_record
+
+    write_record(tmp_path, {"run_id": "a", "status": "complete"})
+
+    def killed(src, dst):
+        raise Crash
+
+    monkeypatch.setattr(io.os, "replace", killed)
+    monkeypatch.setattr(io.os, "unlink", lambda p: None)  # a kill runs no clean-up
+    with pytest.raises(Crash):
+        write_record(tmp_path, {"run_id": "b", "status": "complete"})
+    assert len(_leftovers(tmp_path / "records")) == 1
+    assert [r["run_id"] for r in load_records(tmp_path)] == ["a"]
 
 
 def test_a_reader_during_the_write_sees_the_whole_old_file_then_the_whole_new_one(tmp_path):
