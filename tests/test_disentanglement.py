@@ -103,8 +103,31 @@ def noise_scores(dsprites: FactorClasses) -> dict:
     return scores
 
 
-def test_ground_truth_stand_in_satisfies_the_protocol(dsprites: FactorClasses) -> None:
-    assert isinstance(dsprites, GroundTruthData)
+def test_the_suites_ground_truth_sources_satisfy_the_protocol(dsprites: FactorClasses) -> None:
+    """The production sources (not only this file's stand-in) are what the metrics accept."""
+    from gan_zoo.data.dsprites import DSpritesGroundTruth
+    from gan_zoo.metrics.representation_cache import IndexedGroundTruth
+
+    rendered = DSpritesGroundTruth.rendered()
+    indexed = IndexedGroundTruth(rendered, lambda x: x.reshape(len(x), -1)[:, :3], size=10)
+    for source in (rendered, indexed, dsprites):
+        assert isinstance(source, GroundTruthData), type(source).__name__
+
+    # the check has teeth: a source missing one member is refused
+    class NoObservations:
+        factor_names = ("a",)
+        factors_num_values = (2,)
+
+        def sample_factors(self, num, random_state): ...
+
+        def sample(self, num, random_state): ...
+
+    assert not isinstance(NoObservations(), GroundTruthData)
+    # and a stand-in behaves like the real source: classes in range, observations per factor
+    rng = np.random.default_rng(0)
+    factors, observations = rendered.sample(5, rng)
+    assert factors.shape == (5, 5) and observations.shape == (5, 1, 64, 64)
+    assert (factors < np.array(rendered.factors_num_values)).all() and (factors >= 0).all()
 
 
 # --- known answers at the default protocol (papers.md table) ---------------------------

@@ -1,13 +1,15 @@
 """Sample quality through torch-fidelity on judge features, against known answers.
 
-Uses the real cache (judge and reference statistics are computed once per machine); each
-full-size call takes ~10-20 s on a shared 2-core CPU.
+Uses the session's own cache (conftest: the judge and reference statistics are computed once
+per test session, never read from or written to the user's cache); each full-size call takes
+~10-20 s on a shared 2-core CPU.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from unittest import mock
 
@@ -50,8 +52,13 @@ def test_real_test_against_itself_is_zero(
     assert res["precision"] > 0.9 and res["recall"] > 0.9
     assert res["isc"] > 9.0  # confident and balanced over ten classes
     assert (res["quality_samples"], res["quality_reference"]) == (10_000, 10_000)
-    # The reference features are cached under names that carry the judge's digest.
-    assert any(fidelity.fidelity_cache().glob(f"*{mnist_judge.digest}*"))
+    # The reference features are cached under names that carry the judge's digest, in this
+    # session's fresh cache (conftest), so they were written by this session's evaluations,
+    # never found left over in the user's cache from an earlier run.
+    cache = fidelity.fidelity_cache()
+    assert cache.is_relative_to(os.environ["GAN_ZOO_CACHE"])
+    assert not cache.is_relative_to(Path.home() / ".cache")
+    assert any(cache.glob(f"*{mnist_judge.digest}*"))
 
 
 def test_shuffled_pixels_are_far(test_images: torch.Tensor, real_data_root: Path) -> None:

@@ -35,13 +35,10 @@ def test_noinfo_baseline_code_carries_almost_nothing(mnist):
     assert _bound(model) < 0.5
 
 
-def test_sgan_generates_the_requested_label(mnist):
-    model, result = train_run("sgan", mnist, "quick", seed=0, progress=False)
-    assert result.status == "complete"
-    assert model.encoder_accuracy(2000, torch.Generator().manual_seed(1)) >= 0.90
-
-
-@pytest.mark.parametrize("name", ["cgan", "acgan"])
+# Stacked GAN is judged like the others: its own encoder is the network G is trained against,
+# so it scores G on G's own target (1.0 even for collapsed runs). The judge measured 0.9996 on
+# the committed sgan quick seed 0 record.
+@pytest.mark.parametrize("name", ["cgan", "acgan", "sgan"])
 def test_conditional_models_generate_the_requested_digit(name, mnist, real_data_root):
     """The judge (not the model) reads the digit of samples drawn for each requested label."""
     from gan_zoo.metrics.judge import get_judge

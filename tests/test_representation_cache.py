@@ -21,16 +21,29 @@ def _encode(images: np.ndarray) -> np.ndarray:
 
 def test_indexed_scores_equal_direct_scores_and_encode_each_image_once():
     truth = DSpritesGroundTruth.rendered()
-    indexed = IndexedGroundTruth(truth, _encode, size=737_280)
+    encoded_images: list[int] = []  # how many images each encoder call received
+
+    def counting_encode(images: np.ndarray) -> np.ndarray:
+        encoded_images.append(len(images))
+        return _encode(images)
+
+    indexed = IndexedGroundTruth(truth, counting_encode, size=737_280)
+    requested: list[np.ndarray] = []  # every index any metric asked a representation for
+    lookup = indexed.representation
+
+    def recording(indices, *args, **kwargs):
+        requested.append(np.asarray(indices).reshape(-1).copy())
+        return lookup(indices, *args, **kwargs)
+
     direct = mig(truth, _encode, 0, num_train=600)
-    cached = mig(indexed, indexed.representation, 0, num_train=600)
+    cached = mig(indexed, recording, 0, num_train=600)
     assert np.isclose(direct["mig"], cached["mig"], atol=1e-6)
     fv_direct = factor_vae(
         truth, _encode, 1, num_train=80, num_eval=40, num_variance_estimate=500, batch_size=16
     )
     fv_cached = factor_vae(
         indexed,
-        indexed.representation,
+        recording,
         1,
         num_train=80,
         num_eval=40,
@@ -38,9 +51,12 @@ def test_indexed_scores_equal_direct_scores_and_encode_each_image_once():
         batch_size=16,
     )
     assert np.isclose(fv_direct["factorvae"], fv_cached["factorvae"])
-    draws = 600 + 500 + (80 + 40) * 16
-    assert 0 < indexed.encoded <= draws
-    again = indexed.encoded
-    indexed.representation(np.arange(10))
-    indexed.representation(np.arange(10))
-    assert indexed.encoded <= again + 10
+    draws = np.concatenate(requested)
+    distinct = len(np.unique(draws))
+    assert len(draws) == 600 + 500 + (80 + 40) * 16  # every draw went through the cache
+    assert distinct < len(draws)  # repeats happened, so "once" is being tested
+    # exactly one encoding per distinct index: no repeat, none missed
+    assert indexed.encoded == distinct == sum(encoded_images)
+    indexed.representation(draws[:10])
+    indexed.representation(draws[:10])
+    assert sum(encoded_images) == distinct  # known indices are never encoded again

@@ -1,0 +1,172 @@
+"""Resume and divergence, observed directly: the step a run restarts at, the optimiser state and
+history it restores, and what a diverged run leaves behind (and does when run again).
+
+Comparing final weights cannot tell a resumed run from one that silently restarted at step 0
+(training is deterministic), so these tests count the steps each session trains and read the
+checkpoint itself. Built on synthetic data: no real digits are needed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+from synthetic import synthetic_mnist
+
+from gan_zoo.config import Budget
+from gan_zoo.models import build
+from gan_zoo.train import Trainer
+from gan_zoo.train.seeding import seed_everything
+
+#: 12 steps, a checkpoint every 4, a history row every 2
+BUDGET = Budget("t", 12, 4, 2, "test")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synthetic_mnist(256)
+
+
+def _trainer(data, run_dir, device, stop_after=None, name="infogan", budget=BUDGET):
+    seed_everything(3)
+    model = build(name, data, batch_size=16)
+    return Trainer(model, data, budget, 3, run_dir, device, False, stop_after)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The step numbers each ``train_step`` call starts from, in order."""
+    starts: list[int] = []
+    real = Trainer.train_step
+
+    def spy(self, total_steps=None):
+        starts.append(self.step)
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", spy)
+    return starts
+
+
+def _ckpt(run_dir):
+    return torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+
+
+def _same_tensors(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same_tensors(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, torch.Tensor):
+        return torch.equal(a.cpu(), b.cpu())
+    return a == b
+
+
+def test_an_interrupted_run_resumes_at_its_step_and_trains_only_the_rest(
+    data, tmp_path, device, counted
+):
+    cut = _trainer(data, tmp_path, device, stop_after=5).fit()
+    assert (cut.status, cut.step) == ("interrupted", 5)
+    assert counted == [0, 1, 2, 3, 4]
+    saved = _ckpt(tmp_path)
+    assert (saved["step"], saved["status"]) == (5, "interrupted")
+
+    counted.clear()
+    done = _trainer(data, tmp_path, device).fit()
+    assert (done.status, done.step) == ("complete", 12)
+    assert counted == list(range(5, 12))  # restarts at step 5, not 0
+    assert [row["step"] for row in done.history] == [2, 4, 6, 8, 10, 12]
+
+
+def test_resuming_restores_optimiser_state_history_and_step(data, tmp_path, device):
+    cut_dir, full_dir = tmp_path / "cut", tmp_path / "full"
+    _trainer(data, cut_dir, device, stop_after=5).fit()
+    saved = _ckpt(cut_dir)
+    # Adam has taken 5 steps, and step 5's logs wait in an open history interval
+    assert all(
+        int(s["step"]) == 5 for o in saved["optimizers"].values() for s in o["state"].values()
+    )
+    assert [r["step"] for r in saved["history"]["rows"]] == [2, 4]
+    assert saved["history"]["count"] == 1
+
+    fresh = _trainer(data, cut_dir, device)
+    assert fresh.load(cut_dir / "checkpoint.pt") == "interrupted"
+    assert fresh.step == 5
+    for name, opt in fresh.optimizers.items():
+        assert _same_tensors(opt.state_dict(), saved["optimizers"][name])
+    assert fresh.history.rows == saved["history"]["rows"]
+    assert fresh.history.state_dict() == saved["history"]
+    assert _same_tensors(fresh.model.state_dict(), saved["model"])
+
+    # ...so the resumed run's history equals an uninterrupted run's, row for row (the row at
+    # step 6 averages steps 5 and 6, one from each session)
+    resumed = _trainer(data, cut_dir, device).fit()
+    straight = _trainer(data, full_dir, device).fit()
+    if device.type == "cpu":
+        assert resumed.history == straight.history
+    else:
+        assert [r["step"] for r in resumed.history] == [r["step"] for r in straight.history]
+
+
+def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
+    first = _trainer(data, tmp_path, device).fit()
+    assert first.status == "complete" and len(counted) == 12
+    counted.clear()
+    again = _trainer(data, tmp_path, device).fit()
+    assert (again.status, again.step) == ("complete", 12)
+    assert counted == []
+    assert again.history == first.history
+
+
+def _poison_from(trainer: Trainer, bad_step: int) -> None:
+    """Make the G loss NaN from step ``bad_step`` (1-based) on: a run that diverges late."""
+    terms = []
+    for term in trainer.model.terms:
+        if term.phase == "g" and not any(t.phase == "g" for t in terms):
+            fn = term.fn
+
+            def poisoned(ctx, fn=fn):
+                value = fn(ctx)
+                return value * float("nan") if trainer.step + 1 >= bad_step else value
+
+            term = replace(term, fn=poisoned)
+        terms.append(term)
+    trainer.model.terms = terms
+
+
+def test_divergence_after_good_checkpoints_keeps_the_last_good_weights_marked_diverged(
+    data, tmp_path, device, counted
+):
+    good = _trainer(data, tmp_path / "good", device, stop_after=8).fit()
+    assert good.step == 8
+
+    trainer = _trainer(data, tmp_path / "bad", device)
+    _poison_from(trainer, 10)  # checkpoints at steps 4 and 8 are good; step 10 is NaN
+    result = trainer.fit()
+    assert (result.status, result.step) == ("diverged", 9)
+    assert result.error == "non-finite loss at step 10"
+
+    saved = _ckpt(tmp_path / "bad")
+    assert saved["status"] == "diverged"
+    assert saved["step"] == 8  # the last good checkpoint, not the NaN state
+    weights = saved["model"]
+    assert all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point())
+    assert _same_tensors(weights, _ckpt(tmp_path / "good")["model"])
+
+    # run again (nothing poisoned now): it reports diverged and trains nothing
+    counted.clear()
+    again = _trainer(data, tmp_path / "bad", device).fit()
+    assert again.status == "diverged"
+    assert counted == []
+
+
+def test_divergence_before_any_checkpoint_is_recorded_as_diverged(data, tmp_path, device):
+    trainer = _trainer(data, tmp_path, device)
+    _poison_from(trainer, 2)
+    result = trainer.fit()
+    assert (result.status, result.step) == ("diverged", 1)
+    assert _ckpt(tmp_path)["status"] == "diverged"
+    again = _trainer(data, tmp_path, device).fit()
+    assert again.status == "diverged" and again.step == 1
+    assert math.isfinite(result.history[-1]["loss_d"])

@@ -1,0 +1,293 @@
+"""The runner's behaviour that users rely on: resume after a kill, skip, --force, reruns of
+failed and diverged runs, failure records, --jobs, exit codes, the commit it records, and a
+record it writes going through aggregation into a table.
+
+Runs on synthetic data with a stand-in evaluation (training, checkpoints and records are real),
+so none of it needs real digits; the end-to-end run on real MNIST is in test_runner.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from synthetic import synthetic_mnist
+
+import benchmarks.execute
+import gan_zoo.metrics.suite
+from benchmarks.aggregate import aggregate
+from benchmarks.environment import git_commit
+from benchmarks.records import load_records
+from benchmarks.run import main
+from benchmarks.tables import dataset_tables
+from gan_zoo.errors import DataError
+from gan_zoo.train import Trainer
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"]
+
+
+def _run_id(seed: int = 0, *sets: str) -> str:
+    from benchmarks.plan import plan_runs
+    from gan_zoo.config import parse_overrides
+
+    (spec,) = plan_runs(
+        ["gan"], "mnist", [seed], "smoke", parse_overrides(["batch_size=16", *sets])
+    )
+    return spec.run_id
+
+
+RUN = _run_id()
+
+
+@pytest.fixture
+def synthetic_runs(monkeypatch):
+    """Synthetic data for every run, and an evaluation stand-in that records its calls."""
+    data = synthetic_mnist(512)
+    evaluated: list[int] = []
+
+    def fake_evaluate(model, dataset, run_dir, seed=0, **kwargs):
+        params = torch.cat([p.detach().flatten() for p in model.parameters()])
+        assert torch.isfinite(params).all(), "a NaN model must never be evaluated"
+        evaluated.append(seed)
+        return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, {}
+
+    monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
+    return evaluated
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    starts: list[int] = []
+    real = Trainer.train_step
+
+    def spy(self, total_steps=None):
+        starts.append(self.step)
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", spy)
+    return starts
+
+
+def _record(out: Path, run_id: str = RUN) -> dict:
+    return json.loads((out / "records" / f"{run_id}.json").read_text())
+
+
+def _probe(out: Path, *extra: str, kill: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PROBE_SYNTHETIC": "1", "OMP_NUM_THREADS": "1"}
+    if kill:
+        env["PROBE_KILL_AFTER_CHECKPOINT"] = "1"
+    cmd = [sys.executable, str(ROOT / "tests" / "cli_probe.py"), *FAST, "--out", str(out), *extra]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
+# --- resume through the CLI -------------------------------------------------------------------
+
+
+def test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step(tmp_path):
+    out = tmp_path / "killed"
+    victim = _probe(out, kill=True)
+    assert victim.returncode == -9, victim.stderr  # SIGKILL, right after a checkpoint
+    ckpt = torch.load(out / "runs" / RUN / "checkpoint.pt", map_location="cpu", weights_only=False)
+    # the kill landed during training: not before it, not during evaluation
+    assert ckpt["status"] == "running" and 0 < ckpt["step"] < 30
+    assert ckpt["step"] == 15  # the smoke budget checkpoints every 15 steps
+    assert not (out / "records").exists()
+
+    resumed = _probe(out)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "probe: trained steps 15..30 (15)" in resumed.stderr  # restarted at 15, not 0
+    record = _record(out)
+    assert record["status"] == "complete" and record["steps"] == 30
+    history_csv = (out / "runs" / RUN / "history.csv").read_text().splitlines()
+    assert [float(line.split(",")[0]) for line in history_csv[1:]] == [5, 10, 15, 20, 25, 30]
+
+    straight = _probe(tmp_path / "straight")
+    assert "probe: trained steps 0..30 (30)" in straight.stderr
+    assert _record(tmp_path / "straight")["history"] == record["history"]
+
+
+# --- skip, --force, reruns --------------------------------------------------------------------
+
+
+def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
+    tmp_path, synthetic_runs, counted, capsys
+):
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    assert len(counted) == 30 and synthetic_runs == [0]
+    first = _record(tmp_path)
+
+    counted.clear()
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    assert f"{RUN}: skipped (complete)" in capsys.readouterr().out
+    assert counted == [] and synthetic_runs == [0]
+    assert _record(tmp_path) == first  # a skip does not rewrite the record
+
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(30))  # from scratch: the old checkpoint was removed
+    assert synthetic_runs == [0, 0]
+    assert f"{RUN}: complete" in capsys.readouterr().out
+    assert _record(tmp_path)["status"] == "complete"
+
+
+def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
+    tmp_path, synthetic_runs, monkeypatch, capsys
+):
+    real_train_run = benchmarks.execute.train_run
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom in training")
+
+    monkeypatch.setattr(benchmarks.execute, "train_run", crash)
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert f"1 run(s) did not complete: {RUN}" in captured.err
+    assert f"{RUN}: failed: RuntimeError: boom in training" in captured.out
+    record = _record(tmp_path)
+    assert record["status"] == "failed" and record["error"] == "RuntimeError: boom in training"
+    assert "boom in training" in record["traceback"] and record["metrics"] == {}
+    assert synthetic_runs == []
+
+    monkeypatch.setattr(benchmarks.execute, "train_run", real_train_run)
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    assert _record(tmp_path)["status"] == "complete" and synthetic_runs == [0]
+
+
+def test_a_known_error_is_a_failed_record_without_a_traceback(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    def missing(*args, **kwargs):
+        raise DataError("the data is not there")
+
+    monkeypatch.setattr(benchmarks.execute, "train_run", missing)
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    record = _record(tmp_path)
+    assert record["status"] == "failed" and record["error"] == "the data is not there"
+    assert "traceback" not in record
+
+
+def test_a_diverged_run_is_recorded_never_evaluated_and_a_rerun_does_not_retrain(
+    tmp_path, synthetic_runs, counted
+):
+    argv = [*FAST, "--out", str(tmp_path), "--set", "lr_d=1e30", "--set", "lr_g=1e30"]
+    assert main(argv) == 1
+    record = _record(tmp_path, _run_id(0, "lr_d=1e30", "lr_g=1e30"))
+    assert record["status"] == "diverged" and "non-finite loss" in record["error"]
+    assert record["metrics"] == {} and synthetic_runs == []
+    assert record["run_id"] == _run_id(0, "lr_d=1e30", "lr_g=1e30")
+    ckpt = tmp_path / "runs" / record["run_id"] / "checkpoint.pt"
+    assert torch.load(ckpt, weights_only=False)["status"] == "diverged"
+
+    counted.clear()
+    assert main(argv) == 1  # diverged is not done: it is looked at again...
+    again = _record(tmp_path, record["run_id"])
+    assert again["status"] == "diverged" and again["metrics"] == {}
+    assert counted == [] and synthetic_runs == []  # ...but not retrained nor evaluated
+
+
+def test_jobs_runs_seeds_in_parallel_processes_with_the_same_records(tmp_path, synthetic_runs):
+    serial, pooled = tmp_path / "serial", tmp_path / "pooled"
+    assert main([*FAST, "--seeds", "2", "--out", str(serial)]) == 0
+    assert main([*FAST, "--seeds", "2", "--jobs", "2", "--out", str(pooled)]) == 0
+    for seed in (0, 1):
+        run_id = _run_id(seed)
+        a, b = _record(serial, run_id), _record(pooled, run_id)
+        assert b["status"] == "complete" and b["metrics"] == {
+            "fid": 10.0 + seed,
+            "code_acc_c1": 0.5 + seed / 10,
+        }
+        assert a["history"] == b["history"]  # the same training, in another process
+
+
+def test_jobs_below_one_is_refused(tmp_path, capsys):
+    assert main([*FAST, "--jobs", "0", "--out", str(tmp_path)]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
+def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
+    tmp_path, synthetic_runs, monkeypatch, capsys, counted
+):
+    real = Trainer.train_step
+
+    def second_ctrl_c_at_step_20(self, total_steps=None):
+        if self.step == 20:
+            raise KeyboardInterrupt
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", second_ctrl_c_at_step_20)
+    assert main([*FAST, "--out", str(tmp_path)]) == 130
+    assert "interrupted: checkpoints are saved" in capsys.readouterr().err
+    assert not (tmp_path / "records").exists()
+    saved = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)
+    assert saved["step"] == 15
+
+    monkeypatch.setattr(Trainer, "train_step", real)
+    steps: list[int] = []
+    monkeypatch.setattr(
+        Trainer, "train_step", lambda self, t=None: (steps.append(self.step), real(self, t))[1]
+    )
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    assert steps == list(range(15, 30))
+
+
+# --- what a record says ------------------------------------------------------------------------
+
+
+def test_the_record_names_the_commit_that_ran(tmp_path, synthetic_runs):
+    git_commit.cache_clear()  # read now, not whenever this process first asked
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    commit = _record(tmp_path)["commit"]
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", commit), commit
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert commit.removesuffix("-dirty") == head
+    assert commit == git_commit()
+
+
+def test_a_runner_record_goes_through_aggregation_into_a_table(tmp_path, synthetic_runs):
+    assert main([*FAST, "--out", str(tmp_path)]) == 0  # one seed
+    records = load_records(tmp_path)
+    agg = aggregate(records)
+    fid = agg[agg.metric == "fid"].iloc[0]
+    assert (fid["model"], fid["budget"], fid["n"], fid["mean"]) == ("gan", "smoke", 1, 10.0)
+    assert math.isnan(fid["std"]) and math.isnan(fid["ci95"])  # one seed: no spread
+    table, _ = dataset_tables(records, "mnist")
+    assert table.loc["gan (smoke) [batch_size=16]", "fid"] == "10"  # no "± nan", no interval
+    assert table.loc["gan (smoke) [batch_size=16]", "seeds"] == "1"
+
+
+def test_one_ctrl_c_stops_the_whole_suite_with_exit_130(tmp_path, synthetic_runs, monkeypatch):
+    import signal
+
+    real = Trainer.train_step
+    seeds_trained: list[int] = []
+
+    def ctrl_c_once_at_step_5(self, total_steps=None):
+        seeds_trained.append(self.seed)
+        if self.seed == 0 and self.step == 5:
+            os.kill(os.getpid(), signal.SIGINT)  # the trainer's handler turns it into a flag
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", ctrl_c_once_at_step_5)
+    code = main([*FAST, "--seeds", "2", "--out", str(tmp_path)])
+    assert 1 not in seeds_trained  # the second run never starts
+    assert code == 130
+
+
+def test_a_rerun_of_a_diverged_run_keeps_the_reason_in_its_record(tmp_path, synthetic_runs):
+    argv = [*FAST, "--out", str(tmp_path), "--set", "lr_d=1e30", "--set", "lr_g=1e30"]
+    run_id = _run_id(0, "lr_d=1e30", "lr_g=1e30")
+    assert main(argv) == 1
+    first = _record(tmp_path, run_id)["error"]
+    assert "non-finite loss" in first
+    assert main(argv) == 1
+    assert _record(tmp_path, run_id)["error"] == first
