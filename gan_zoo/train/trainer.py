@@ -122,13 +122,16 @@ class Trainer:
             self.checkpoints.save(self.state_dict(status))
             self.history.write_csv(self.run_dir / "history.csv")
 
-    def load(self, state: dict[str, Any]) -> str:
-        """Restore a checkpoint read onto the CPU; each tensor goes to the device it belongs to.
+    def load(self, state: dict[str, Any] | str | Path) -> str:
+        """Restore a checkpoint (a state, or a file read onto the CPU); each tensor goes to the
+        device it belongs to. Returns the checkpoint's status.
 
         A checkpoint resumes on the kind of device that wrote it: the CPU and CUDA generators
         have different states, so a run moved between them could not continue its random
         streams. Moving it is refused with one line that says what to do instead.
         """
+        if not isinstance(state, dict):
+            state = torch.load(state, map_location="cpu", weights_only=False)
         written_on = checkpoint_device_type(state)
         if written_on != self.device.type:
             raise ConfigError(
