@@ -94,11 +94,7 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     fig.suptitle(f"{dataset}: bars are means, points are seeds", fontsize=12)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def training_curves(records: list[dict], dataset: str, path: Path) -> Path | None:
@@ -132,10 +128,7 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
         )
         ax.set_title(q)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 CURVE_AXES = {"images_seen": "images seen", "train_seconds": "training seconds (mean over seeds)"}
@@ -206,11 +199,7 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     fig.suptitle(f"{dataset}: learning curves (line: mean, band: sd over seeds)", fontsize=12)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def gallery(
@@ -242,8 +231,14 @@ def gallery(
             if png is not None:
                 ax.imshow(mpimg.imread(png), cmap="gray")
                 ax.set_title(f"{name}: {png.stem}", fontsize=9)
+    return save_figure(fig, path, dpi=100)
+
+
+def save_figure(fig, path: Path, dpi: int) -> Path:
+    """Lay out, write and close a figure (closing keeps long plotting sessions lean)."""
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
 

@@ -102,3 +102,19 @@ def mnist_small(real_data_root: Path):
 
     full = load_dataset("mnist", "train", root=real_data_root)
     return replace(full, images=full.images[:6000].clone(), labels=full.labels[:6000].clone())
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The step each ``Trainer.train_step`` call starts from, in order (resume tests read it)."""
+    from gan_zoo.train import Trainer
+
+    starts: list[int] = []
+    real = Trainer.train_step
+
+    def spy(self, total_steps=None):
+        starts.append(self.step)
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", spy)
+    return starts

@@ -104,16 +104,7 @@ def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
     assert 0.0 < metrics["toy_brightness"] < 1.0
     assert "fid" in metrics  # the built-ins still run beside it
 
-    record = {
-        "run_id": "mnist__gan__quick__seed0",
-        "model": "gan",
-        "dataset": "mnist",
-        "budget": "quick",
-        "seed": 0,
-        "overrides": {},
-        "status": "complete",
-        "metrics": metrics,
-    }
+    record = _record(metrics)
     table, _ = dataset_tables([record], "mnist")
     assert "toy_brightness" in table.columns
     assert "toy_brightness" in summary_table([record])  # a headline key of mnist
@@ -124,7 +115,17 @@ def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
 def test_undeclared_record_keys_are_reported_and_still_tabulated(capsys):
     from benchmarks.tables import dataset_tables, report_undeclared
 
-    record = {
+    record = _record({"fid": 10.0, "mystery": 1.5})
+    lines = report_undeclared([record])
+    assert len(lines) == 1 and "'mystery'" in lines[0] and "mnist__gan__quick__seed0" in lines[0]
+    assert "mystery" in capsys.readouterr().err
+    table, _ = dataset_tables([record], "mnist")
+    assert list(table.columns)[1:3] == ["fid", "mystery"]
+
+
+def _record(metrics: dict[str, float]) -> dict:
+    """A complete quick-budget MNIST record of ``gan`` with these metrics."""
+    return {
         "run_id": "mnist__gan__quick__seed0",
         "model": "gan",
         "dataset": "mnist",
@@ -132,10 +133,5 @@ def test_undeclared_record_keys_are_reported_and_still_tabulated(capsys):
         "seed": 0,
         "overrides": {},
         "status": "complete",
-        "metrics": {"fid": 10.0, "mystery": 1.5},
+        "metrics": metrics,
     }
-    lines = report_undeclared([record])
-    assert len(lines) == 1 and "'mystery'" in lines[0] and "mnist__gan__quick__seed0" in lines[0]
-    assert "mystery" in capsys.readouterr().err
-    table, _ = dataset_tables([record], "mnist")
-    assert list(table.columns)[1:3] == ["fid", "mystery"]

@@ -35,20 +35,6 @@ def _trainer(data, run_dir, device, stop_after=None, name="infogan", budget=BUDG
     return Trainer(model, data, budget, 3, run_dir, device, False, stop_after)
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """The step numbers each ``train_step`` call starts from, in order."""
-    starts: list[int] = []
-    real = Trainer.train_step
-
-    def spy(self, total_steps=None):
-        starts.append(self.step)
-        return real(self, total_steps)
-
-    monkeypatch.setattr(Trainer, "train_step", spy)
-    return starts
-
-
 def _ckpt(run_dir):
     return torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
 

@@ -64,19 +64,6 @@ def synthetic_runs(monkeypatch):
     return evaluated
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    starts: list[int] = []
-    real = Trainer.train_step
-
-    def spy(self, total_steps=None):
-        starts.append(self.step)
-        return real(self, total_steps)
-
-    monkeypatch.setattr(Trainer, "train_step", spy)
-    return starts
-
-
 def _record(out: Path, run_id: str = RUN) -> dict:
     return json.loads((out / "records" / f"{run_id}.json").read_text())
 

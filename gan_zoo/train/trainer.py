@@ -234,15 +234,8 @@ class Trainer:
             status = self.load(saved)
             if status in ("complete", "diverged"):
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
-                return TrainResult(
-                    status,
-                    self.step,
-                    self.elapsed,
-                    ips,
-                    self.history.rows,
-                    error=saved.get("error"),  # a diverged run keeps saying why
-                    resumed_from=self.step,
-                )
+                # a diverged run keeps saying why
+                return self._result(status, ips, saved.get("error"), resumed_from=self.step)
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, time.perf_counter()
@@ -301,6 +294,9 @@ class Trainer:
         else:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
+        return self._result(status, ips, error, resumed_from=start_step)
+
+    def _result(self, status: str, ips: float, error: str | None, resumed_from: int) -> TrainResult:
         return TrainResult(
             status,
             self.step,
@@ -309,7 +305,7 @@ class Trainer:
             self.history.rows,
             error,
             signal=self._stop.signum,
-            resumed_from=start_step,
+            resumed_from=resumed_from,
         )
 
 
