@@ -57,13 +57,8 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
         for m, b, o in zip(frame["model"], frame["budget"], frame["overrides"], strict=True)
     ]
     metrics = [m for m in headline_any() if m in frame.columns and frame[m].notna().any()]
-    order = sorted(
-        frame["run"].unique(),
-        key=label_rank,
-    )
-    cols = min(4, len(metrics))
-    rows = -(-len(metrics) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    order = sorted(frame["run"].unique(), key=label_rank)
+    fig, axes = metric_grid(len(metrics), panel_width=4.2)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         sub = frame[["run", metric]].dropna()
         present = set(sub["run"])
@@ -169,13 +164,8 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
     if frame.empty:
         return None
     metrics = order_keys(set(frame["metric"]))
-    order = sorted(
-        frame["model"].unique(),
-        key=label_rank,
-    )
-    cols = min(4, len(metrics))
-    rows = -(-len(metrics) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows), squeeze=False)
+    order = sorted(frame["model"].unique(), key=label_rank)
+    fig, axes = metric_grid(len(metrics), panel_width=4.4)
     for i, (ax, metric) in enumerate(zip(axes.flat, metrics, strict=False)):
         sns.lineplot(
             data=frame[frame.metric == metric],
@@ -232,6 +222,13 @@ def gallery(
                 ax.imshow(mpimg.imread(png), cmap="gray")
                 ax.set_title(f"{name}: {png.stem}", fontsize=9)
     return save_figure(fig, path, dpi=100)
+
+
+def metric_grid(panels: int, panel_width: float):
+    """A figure with one panel per metric, four to a row."""
+    cols = min(4, panels)
+    rows = -(-panels // cols)
+    return plt.subplots(rows, cols, figsize=(panel_width * cols, 3.4 * rows), squeeze=False)
 
 
 def save_figure(fig, path: Path, dpi: int) -> Path:

@@ -11,7 +11,7 @@ InfoGAN's Q), ``own_metrics``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,8 +118,18 @@ class GanModel(nn.Module):
         raise NotImplementedError
 
     def param_groups(self) -> dict[str, ParamGroup]:
-        """The ``d`` and ``g`` optimiser groups."""
+        """The ``d`` and ``g`` optimiser groups (``players`` builds the usual pair)."""
         raise NotImplementedError
+
+    def players(
+        self, d: Iterable[nn.Parameter], g: Iterable[nn.Parameter]
+    ) -> dict[str, ParamGroup]:
+        """D's and G's groups at the hyperparameters' ``lr_d``, ``lr_g`` and Adam betas."""
+        betas = (self.hparams["beta1"], self.hparams["beta2"])
+        return {
+            "d": ParamGroup(list(d), self.hparams["lr_d"], betas),
+            "g": ParamGroup(list(g), self.hparams["lr_g"], betas),
+        }
 
     def networks(self) -> list[nn.Module]:
         """The trained networks, e.g. for ``torch.compile`` (frozen helpers are left out)."""

@@ -117,13 +117,9 @@ class StackedGan(GanModel):
         return [self.g1, self.g0, self.d1, self.d0]
 
     def param_groups(self) -> dict[str, ParamGroup]:
-        betas = (self.hparams["beta1"], self.hparams["beta2"])
         d = [*self.d1.parameters(), *self.d0.parameters()]
         g = [*self.g1.parameters(), *self.g0.parameters()]
-        return {
-            "d": ParamGroup(d, self.hparams["lr_d"], betas),
-            "g": ParamGroup(g, self.hparams["lr_g"], betas),
-        }
+        return self.players(d, g)
 
     def _features(self, latent: Latent) -> torch.Tensor:
         return self.g1(with_label(latent.z, latent.labels, self.latent.label_classes))

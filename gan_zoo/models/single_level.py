@@ -131,11 +131,7 @@ class SingleLevelGan(GanModel):
 
     def param_groups(self) -> dict[str, ParamGroup]:
         """D and G; Q and class heads live on D, so they go with D (as in InfoGAN)."""
-        betas = (self.hparams["beta1"], self.hparams["beta2"])
-        return {
-            "d": ParamGroup(list(self.discriminator.parameters()), self.hparams["lr_d"], betas),
-            "g": ParamGroup(list(self.generator.parameters()), self.hparams["lr_g"], betas),
-        }
+        return self.players(self.discriminator.parameters(), self.generator.parameters())
 
     def networks(self) -> list[nn.Module]:
         return [self.generator, self.discriminator]

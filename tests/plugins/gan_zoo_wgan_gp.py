@@ -102,11 +102,7 @@ class WganGp(GanModel):
         return GeneratorPhase(self.critic(fakes.x))
 
     def param_groups(self) -> dict[str, ParamGroup]:
-        betas = (self.hparams["beta1"], self.hparams["beta2"])
-        return {
-            "d": ParamGroup(list(self.critic.parameters()), self.hparams["lr_d"], betas),
-            "g": ParamGroup(list(self.generator.parameters()), self.hparams["lr_g"], betas),
-        }
+        return self.players(self.critic.parameters(), self.generator.parameters())
 
     def networks(self) -> list[nn.Module]:
         return [self.generator, self.critic]
