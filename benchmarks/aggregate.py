@@ -10,11 +10,13 @@ from scipy import stats
 from benchmarks.records import records_frame
 from gan_zoo.metrics.registry import order_keys
 
-ID_COLUMNS = ("model", "dataset", "budget", "overrides")
+#: what makes runs the same experiment; seeds are averaged within it, never across it
+ID_COLUMNS = ("model", "dataset", "budget", "overrides", "device")
 
 
 def aggregate(records: list[dict]) -> pd.DataFrame:
-    """Long format: one row per (model, dataset, budget, overrides, metric) over complete runs.
+    """Long format: one row per (model, dataset, budget, overrides, device, metric) over
+    complete runs.
 
     Every key of the records is aggregated, declared ones in registry order, undeclared ones
     last (``benchmarks.tables`` reports those).

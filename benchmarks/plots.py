@@ -26,7 +26,7 @@ import pandas as pd
 import seaborn as sns
 
 from benchmarks.execute import runs_root
-from benchmarks.records import has_records, load_records, records_frame
+from benchmarks.records import device_label, has_records, load_records, records_frame
 from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
@@ -53,8 +53,10 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     if frame.empty:
         return None
     frame["run"] = [
-        run_label(m, b, o)
-        for m, b, o in zip(frame["model"], frame["budget"], frame["overrides"], strict=True)
+        run_label(m, b, o, d)
+        for m, b, o, d in zip(
+            frame["model"], frame["budget"], frame["overrides"], frame["device"], strict=True
+        )
     ]
     metrics = [m for m in headline_any() if m in frame.columns and frame[m].notna().any()]
     order = sorted(frame["run"].unique(), key=label_rank)
@@ -102,7 +104,9 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
                 if key in h:
                     rows.append(
                         {
-                            "model": run_label(rec["model"], rec["budget"], rec.get("overrides")),
+                            "model": run_label(
+                                rec["model"], rec["budget"], rec.get("overrides"), device_label(rec)
+                            ),
                             "seed": rec["seed"],
                             "step": h["step"],
                             "quantity": key,
@@ -135,7 +139,7 @@ def curve_frame(records: list[dict], dataset: str) -> pd.DataFrame:
     for rec in records:
         if rec.get("dataset") != dataset or not rec.get("curve"):
             continue
-        label = run_label(rec["model"], rec["budget"], rec.get("overrides"))
+        label = run_label(rec["model"], rec["budget"], rec.get("overrides"), device_label(rec))
         for point in rec["curve"]:
             for metric, value in point.items():
                 if declaration(metric) is not None and not metric.endswith("_std"):
@@ -199,7 +203,7 @@ def gallery(
     chosen: dict[str, Path] = {}
     for rec in sorted(records, key=lambda r: r.get("seed", 0)):
         folder = runs_root(out) / rec["run_id"]
-        name = run_label(rec["model"], rec["budget"], rec.get("overrides"))
+        name = run_label(rec["model"], rec["budget"], rec.get("overrides"), device_label(rec))
         if (
             rec.get("dataset") == dataset
             and rec.get("status") == "complete"

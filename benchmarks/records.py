@@ -67,12 +67,24 @@ def _parse_record(path: Path) -> dict[str, Any]:
     return record
 
 
+def device_label(record: dict[str, Any]) -> str:
+    """The device a record was made on, as tables group by it: ``cpu`` or the GPU's name.
+
+    Records from different devices are never averaged together (kernels, precision and
+    nondeterminism differ), so the device is part of a row's identity.
+    """
+    if record.get("gpu"):
+        return str(record["gpu"])
+    return str(record.get("device") or "cpu").split(":")[0]
+
+
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per run: identity columns, status, timings, and every metric as a column."""
     rows = []
     for rec in records:
         row = {k: rec.get(k) for k in ("run_id", "model", "dataset", "budget", "seed", "status")}
         row["overrides"] = json.dumps(rec.get("overrides") or {}, sort_keys=True)
+        row["device"] = device_label(rec)
         for k in ("train_seconds", "eval_seconds", "images_per_second", "steps"):
             row[k] = rec.get(k)
         row.update(rec.get("metrics") or {})

@@ -81,6 +81,7 @@ def test_only_complete_runs_count():
         "dataset",
         "budget",
         "overrides",
+        "device",
         "metric",
         "mean",
         "std",
@@ -151,3 +152,17 @@ def test_a_metric_one_group_lacks_does_not_hide_the_next_metrics():
     assert row(agg, "fid", model="gan")["mean"] == 5.0
     assert row(agg, "mig", model="infogan")["mean"] == 0.3
     assert len(agg) == 2
+
+
+def test_records_from_different_devices_are_never_averaged_together():
+    cpu = [rec(0, fid=2.0), rec(1, fid=4.0)]
+    gpu = [
+        {**rec(s, fid=fid), "device": "cuda:0", "gpu": "NVIDIA H100 80GB HBM3"}
+        for s, fid in ((0, 1.0), (1, 1.5))
+    ]
+    agg = aggregate(cpu + gpu)
+    assert row(agg, "fid", device="cpu")["mean"] == 3.0
+    assert row(agg, "fid", device="NVIDIA H100 80GB HBM3")["mean"] == 1.25
+    table, _ = dataset_tables(cpu + gpu, "mnist")
+    assert {"infogan", "infogan @ NVIDIA H100 80GB HBM3"} <= set(table.index)
+    assert table.loc["infogan", "seeds"] == table.loc["infogan @ NVIDIA H100 80GB HBM3", "seeds"]
