@@ -53,5 +53,5 @@ def test_the_trainer_and_runner_use_it(monkeypatch):
 
     assert benchmarks.execute.pick_device is pick_device
     assert gan_zoo.train.trainer.pick_device is pick_device
-    assert gan_zoo.metrics.judge.resolve_device is pick_device
+    assert gan_zoo.metrics.judge.pick_device is pick_device
     assert gan_zoo.models.sgan_encoder.pick_device is pick_device

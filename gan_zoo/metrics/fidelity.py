@@ -29,6 +29,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
+from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError
 from gan_zoo.metrics.judge import (
     DEFAULT_SEED,
@@ -37,7 +38,6 @@ from gan_zoo.metrics.judge import (
     data_checksum,
     get_judge,
     load_checkpoint,
-    resolve_device,
 )
 from gan_zoo.paths import cache_root
 
@@ -258,7 +258,7 @@ def sample_quality(
             f"or pass num_samples explicitly (results at different N are not comparable)"
         )
     fake = fake_images[:num_samples]
-    dev = resolve_device(device)
+    dev = pick_device(device)
     cuda = dev.type == "cuda"
     judge = get_judge(dataset_name, root=root, device=dev)
     if reference_images is None:

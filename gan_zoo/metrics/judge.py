@@ -54,10 +54,6 @@ def has_judge(dataset_name: str) -> bool:
     return dataset_name in _EPOCHS
 
 
-#: the library's one device chooser, under the name the metrics modules import
-resolve_device = pick_device
-
-
 def _block(c_in: int, c_out: int, kernel: int) -> list[nn.Module]:
     return [
         nn.Conv2d(c_in, c_out, kernel, stride=2, padding=kernel // 2, bias=False),
@@ -364,7 +360,7 @@ def get_judge(
     """
     from gan_zoo.data import load_dataset
 
-    dev = resolve_device(device)
+    dev = pick_device(device)
     key = (str(dataset_name), str(data_root(root)), int(seed), str(dev))
     if key in _LOADED:
         return _LOADED[key]

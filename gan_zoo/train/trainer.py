@@ -23,7 +23,7 @@ from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
-from gan_zoo.train.checkpoints import CHECKPOINT, CheckpointFiles
+from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.history import History
 from gan_zoo.train.probe import Curve, Probe
@@ -31,7 +31,7 @@ from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
 from gan_zoo.train.stop_signals import StopFlag
 
-__all__ = ["CHECKPOINT", "TrainResult", "Trainer", "pick_device"]
+__all__ = ["TrainResult", "Trainer", "pick_device"]
 
 
 @dataclass
@@ -91,10 +91,6 @@ class Trainer:
         self.speed.compile_networks(model.networks())
 
     # --- checkpoints ----------------------------------------------------------------------
-    @property
-    def checkpoint_path(self) -> Path | None:
-        return None if self.run_dir is None else self.run_dir / CHECKPOINT
-
     @property
     def checkpoints(self) -> CheckpointFiles | None:
         return None if self.run_dir is None else CheckpointFiles(self.run_dir)
