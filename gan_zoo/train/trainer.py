@@ -5,6 +5,10 @@ model's D terms and step D, then sum its G terms and step G. Around that: device
 seeding, atomic checkpoints with every RNG state (exact resume on CPU, and on CUDA with the
 ``deterministic`` option), SIGINT and SIGTERM flags checked between steps (both save and
 return), divergence detection, history, and a progress bar.
+
+Nothing in the loop reads a tensor on the host between check points (history rows,
+checkpoints, curve points, the end), so on a GPU the CPU queues steps ahead of the device:
+losses, history sums and the non-finite watch all stay on the device until a check reads them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
+from gan_zoo.train.divergence import DivergenceWatch
 from gan_zoo.train.history import History
 from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
@@ -246,6 +251,7 @@ class Trainer:
             dynamic_ncols=True,
         )
         status, error = "complete", None
+        watch = DivergenceWatch(self.device, start_step=self.step)
         with self._stop.catching(), deterministic_algorithms(self.deterministic), bar:
             while self.step < total:
                 if self._stop.is_set() or (
@@ -254,12 +260,13 @@ class Trainer:
                     status = "interrupted"
                     break
                 logs = self.train_step(total)
-                if not bool(torch.isfinite(logs["loss_d"]) & torch.isfinite(logs["loss_g"])):
-                    status, error = "diverged", f"non-finite loss at step {self.step + 1}"
-                    break
-                self.history.add(logs)
+                self.history.add(logs, keep=watch.observe(logs["loss_d"], logs["loss_g"]))
                 self.step += 1
                 bar.update()
+                if self._check_point(total) and (bad := watch.first_nonfinite_step()):
+                    status, error = "diverged", f"non-finite loss at step {bad}"
+                    self.step = bad - 1  # the steps done before it; later ones are discarded
+                    break
                 if self.step % self.budget.log_every == 0 or self.step == total:
                     row = self.history.flush(self.step)
                     bar.set_postfix(
@@ -278,6 +285,9 @@ class Trainer:
                     now = time.perf_counter()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
+        if status == "interrupted" and (bad := watch.first_nonfinite_step()):
+            status, error = "diverged", f"non-finite loss at step {bad}"
+            self.step = bad - 1
         seconds = time.perf_counter() - t0 - probing
         self.elapsed += time.perf_counter() - mark
         done = self.step - start_step
@@ -291,6 +301,17 @@ class Trainer:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
         return self._result(status, ips, error, resumed_from=start_step)
+
+    def _check_point(self, total: int) -> bool:
+        """Whether this step writes something (a history row, a curve point, a checkpoint) or
+        ends the run: the non-finite watch is read there and nowhere else."""
+        step = self.step
+        return (
+            step % self.budget.log_every == 0
+            or step % self.budget.checkpoint_every == 0
+            or step == total
+            or (self.curve is not None and self.curve.due(step))
+        )
 
     def _result(self, status: str, ips: float, error: str | None, resumed_from: int) -> TrainResult:
         return TrainResult(
