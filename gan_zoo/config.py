@@ -40,6 +40,9 @@ COMMON: dict[str, Any] = {
     # back to fp32 where the hardware would only emulate it); compile measured slower there.
     "amp": True,
     "compile": False,
+    # CUDA only, off until measured on a GPU: the whole step replayed as CUDA graphs
+    # (gan_zoo/train/step_graphs.py).
+    "cuda_graph": False,
     "channels_last": True,
     "freeze_d_in_g": True,
     "fused_adam": True,

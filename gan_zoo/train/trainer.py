@@ -34,6 +34,7 @@ from gan_zoo.train.history import History
 from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
+from gan_zoo.train.step_graphs import StepGraphs
 from gan_zoo.train.stop_signals import StopFlag
 
 __all__ = ["TrainResult", "Trainer", "pick_device"]
@@ -94,6 +95,7 @@ class Trainer:
         # learning curve: the probe's rows at its steps, kept in the checkpoint
         self.curve = None if probe is None else Curve(probe, self.batch_size)
         self.speed.compile_networks(model.networks())
+        self.graphs = StepGraphs(self.device, self.generator) if self.speed.cuda_graph else None
 
     # --- checkpoints ----------------------------------------------------------------------
     @property
@@ -160,10 +162,21 @@ class Trainer:
         self.model.schedule(self.step, total_steps or self.budget.steps)
         d_steps, g_steps = self.model.update_schedule.counts(self.step, self._last_logs)
         for _ in range(d_steps - 1):  # extra critic updates, each on its own batch
-            self._d_only_update(*self._next_batch())
-        logs = self._train_step(*self._next_batch(), extra_g_steps=g_steps - 1)
+            self._run("d_only", self._d_only_update, *self._next_batch())
+        extra = g_steps - 1
+
+        def step(real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+            return self._train_step(real_x, real_y, extra_g_steps=extra)
+
+        logs = self._run(("step", extra, self.model.graph_key()), step, *self._next_batch())
         self._last_logs = logs
         return logs
+
+    def _run(self, key: Any, fn: Any, real_x: torch.Tensor, real_y: torch.Tensor | None) -> Any:
+        """``fn`` on this batch: eagerly, or through its CUDA graph with ``cuda_graph=1``."""
+        if self.graphs is None:
+            return fn(real_x, real_y)
+        return self.graphs(key, fn, real_x, real_y)
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = self.sampler.next()
