@@ -26,7 +26,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from benchmarks.environment import cpu_name, device_description, git_commit, versions
 from benchmarks.speed.baseline import baseline_step
 from benchmarks.tables import replace_section
-from gan_zoo.config import COMMON, Budget, coerce
+from gan_zoo.config import COMMON, DEVICE_DEFAULTS, Budget, coerce
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError
@@ -49,7 +49,7 @@ def synchronize(device: torch.device) -> None:
 def harness_step(dataset, options: dict, device: torch.device) -> Callable[[], object]:
     """One harness training step per call; nothing is read back, as in the trainer's loop."""
     seed_everything(0)
-    model = build("infogan", dataset, **options)
+    model = build("infogan", dataset, device.type, **options)
     trainer = Trainer(
         model,
         dataset,
@@ -227,8 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, steps_flag) < 1:
             p.error(f"--{steps_flag} must be at least 1")
     try:
-        fast = {k: bool(coerce(k, chosen.get(k, COMMON[k]), COMMON[k])) for k in OFF}
         device = pick_device(args.device)
+        defaults = {**COMMON, **DEVICE_DEFAULTS.get(device.type, {})}
+        fast = {k: bool(coerce(k, chosen.get(k, defaults[k]), defaults[k])) for k in OFF}
     except ConfigError as err:
         p.error(str(err))
     suffix = "" if device.type == "cpu" else f"-{device.type}"
