@@ -41,7 +41,16 @@ _MNIST_ROOT = _find_mnist()
 
 @pytest.fixture(scope="session")
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One derived-artefact cache (judges, reference statistics) shared by this session's tests."""
+    """One derived-artefact cache (judges, reference statistics) shared by this session's tests.
+
+    ``GAN_ZOO_TEST_CACHE`` names a folder kept across sessions instead: mutation testing starts
+    a pytest session per mutant, and would otherwise train the judge again for each one.
+    """
+    kept = os.environ.get("GAN_ZOO_TEST_CACHE")
+    if kept:
+        path = Path(kept).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
     return tmp_path_factory.mktemp("gan-zoo-cache")
 
 

@@ -31,7 +31,11 @@ from gan_zoo.errors import DataError
 from gan_zoo.train import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = ["--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"]
+#: one smoke run of gan; 200 samples keep its learning curve (ten judged points) to seconds
+FAST = [
+    *("--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"),
+    *("--num-samples", "200"),
+]
 
 
 def _run_id(seed: int = 0, *sets: str) -> str:
