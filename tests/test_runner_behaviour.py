@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,7 @@ def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert len(counted) == 30 and synthetic_runs == [0]
     first = _record(tmp_path)
+    assert "resumed_from_step" not in first and "signal" not in first  # a straight run
 
     counted.clear()
     assert main([*FAST, "--out", str(tmp_path)]) == 0
@@ -237,6 +239,7 @@ def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
     )
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert steps == list(range(15, 30))
+    assert _record(tmp_path)["resumed_from_step"] == 15
 
 
 # --- what a record says ------------------------------------------------------------------------
@@ -267,8 +270,6 @@ def test_a_runner_record_goes_through_aggregation_into_a_table(tmp_path, synthet
 
 
 def test_one_ctrl_c_stops_the_whole_suite_with_exit_130(tmp_path, synthetic_runs, monkeypatch):
-    import signal
-
     real = Trainer.train_step
     seeds_trained: list[int] = []
 
@@ -292,3 +293,38 @@ def test_a_rerun_of_a_diverged_run_keeps_the_reason_in_its_record(tmp_path, synt
     assert "non-finite loss" in first
     assert main(argv) == 1
     assert _record(tmp_path, run_id)["error"] == first
+
+
+def test_sigterm_mid_training_is_recorded_with_its_signal_and_exits_143(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """A scheduler's SIGTERM: the record says which signal stopped the run, and the exit code
+    (128 + 15, not Ctrl-C's 130) tells the scheduler that the job was terminated."""
+    real = Trainer.train_step
+
+    def sigterm_at_step_20(self, total_steps=None):
+        if self.step == 20:
+            os.kill(os.getpid(), signal.SIGTERM)  # the trainer's handler turns it into a flag
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", sigterm_at_step_20)
+    assert main([*FAST, "--out", str(tmp_path)]) == 128 + signal.SIGTERM
+    record = _record(tmp_path)
+    assert (record["status"], record["signal"]) == ("interrupted", signal.SIGTERM)
+    assert record["steps"] == 21 and record["metrics"] == {} and synthetic_runs == []
+
+
+def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """GAN_ZOO_RUNS outside the checkout lets a run resume in a fresh clone (another --out)."""
+    runs = tmp_path / "kept-runs"
+    monkeypatch.setenv("GAN_ZOO_RUNS", str(runs))
+    assert main([*FAST, "--out", str(tmp_path / "clone1")]) == 0
+    assert torch.load(runs / RUN / "checkpoint.pt", weights_only=False)["status"] == "complete"
+    assert not (tmp_path / "clone1" / "runs").exists()
+
+    counted.clear()
+    assert main([*FAST, "--out", str(tmp_path / "clone2")]) == 0
+    assert _record(tmp_path / "clone2")["status"] == "complete"
+    assert counted == []  # the second clone found the first one's checkpoint: no training
