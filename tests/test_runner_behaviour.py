@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import platform
 import re
 import signal
 import subprocess
@@ -39,14 +40,18 @@ FAST = [
 ]
 
 
-def _run_id(seed: int = 0, *sets: str) -> str:
+def _spec(seed: int = 0, *sets: str):
     from benchmarks.plan import plan_runs
     from gan_zoo.config import parse_overrides
 
     (spec,) = plan_runs(
         ["gan"], "mnist", [seed], "smoke", parse_overrides(["batch_size=16", *sets])
     )
-    return spec.run_id
+    return spec
+
+
+def _run_id(seed: int = 0, *sets: str) -> str:
+    return _spec(seed, *sets).run_id
 
 
 RUN = _run_id()
@@ -328,3 +333,74 @@ def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
     assert main([*FAST, "--out", str(tmp_path / "clone2")]) == 0
     assert _record(tmp_path / "clone2")["status"] == "complete"
     assert counted == []  # the second clone found the first one's checkpoint: no training
+
+
+def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with(
+    tmp_path, synthetic_runs
+):
+    """Tables print the floors beside the metrics, plots draw the curve, and a reader of the
+    record must be able to tell how the run was set up and how its curve was measured."""
+    from gan_zoo.config import hparams_for
+    from gan_zoo.metrics.fidelity import quality_floor
+    from gan_zoo.metrics.intra_class import intra_class_floor
+    from gan_zoo.train.probe import curve_steps
+
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    assert record["budget_steps"] == 30
+    assert record["hparams"] == hparams_for("gan", "mnist", {"batch_size": 16})
+    assert record["hparams"]["batch_size"] == 16
+    assert record["versions"]["python"] == platform.python_version()
+    assert "torch" in record["versions"]
+    steps = list(curve_steps(30))
+    assert record["curve_protocol"] == {"samples": 200, "bank_seed": 20_000, "steps": steps}
+    assert [point["step"] for point in record["curve"]] == steps
+    assert "fid" in record["curve"][-1] and record["curve_seconds"] > 0
+    # real train against test at the evaluation's sample count (200, so 20 per class)
+    floors = {**quality_floor("mnist", num_samples=200), **intra_class_floor("mnist", per_class=20)}
+    assert record["floors"] == floors
+    assert 0 <= record["eval_seconds"] < 600
+
+
+def test_force_forgets_the_old_checkpoints_and_history_even_when_the_new_run_fails(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """Otherwise the old run's history.csv would sit beside the new run's failed record."""
+    from gan_zoo.train.checkpoints import CheckpointFiles
+
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "runs" / RUN
+    files = CheckpointFiles(run_dir)
+    assert files.current.exists() and files.previous.exists()
+    assert (run_dir / "history.csv").exists()
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom before the first checkpoint")
+
+    monkeypatch.setattr(benchmarks.execute, "train_run", crash)
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 1
+    assert _record(tmp_path)["status"] == "failed"
+    assert not files.exists() and not (run_dir / "history.csv").exists()
+
+
+def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """Between the first look at the records and taking the run's lock, another process may
+    have completed the run and released the lock: its record stands, nothing is retrained."""
+    from benchmarks.execute import execute_run
+    from benchmarks.records import write_record
+    from benchmarks.run_lock import RunLock
+
+    spec = _spec()
+    done = {"run_id": spec.run_id, "status": "complete", "metrics": {"fid": 1.0}}
+
+    class FinishedMeanwhile(RunLock):
+        def __enter__(self):
+            write_record(tmp_path, done)  # the other process's last act before releasing
+            return super().__enter__()
+
+    monkeypatch.setattr(benchmarks.execute, "RunLock", FinishedMeanwhile)
+    assert execute_run(spec, tmp_path, progress=False) == {**done, "skipped": True}
+    assert counted == [] and synthetic_runs == []
+    assert _record(tmp_path, spec.run_id) == done
