@@ -59,7 +59,8 @@ RUN = _run_id()
 
 @pytest.fixture
 def synthetic_runs(monkeypatch):
-    """Synthetic data for every run, and an evaluation stand-in that records its calls."""
+    """Synthetic data for every run, and an evaluation stand-in that records its calls (the
+    seeds, in order) and returns as its details the folder and options it was called with."""
     data = synthetic_mnist(512)
     evaluated: list[int] = []
 
@@ -67,7 +68,8 @@ def synthetic_runs(monkeypatch):
         params = torch.cat([p.detach().flatten() for p in model.parameters()])
         assert torch.isfinite(params).all(), "a NaN model must never be evaluated"
         evaluated.append(seed)
-        return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, {}
+        details = {"run_dir": str(run_dir), **kwargs}
+        return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, details
 
     monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
     monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
@@ -360,6 +362,72 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     floors = {**quality_floor("mnist", num_samples=200), **intra_class_floor("mnist", per_class=20)}
     assert record["floors"] == floors
     assert 0 <= record["eval_seconds"] < 600
+    # the evaluation's own details, and the options it was given (the stand-in echoes them)
+    assert record["details"] == {
+        "run_dir": str(tmp_path / "runs" / RUN),
+        "root": None,
+        "num_samples": 200,
+        "inception": False,
+        "inception_weights": None,
+    }
+
+
+def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
+    tmp_path, synthetic_runs, monkeypatch, real_data_root
+):
+    """With --data-root and no GAN_ZOO_DATA, the curve and the floors still find the judge's
+    data, and the evaluation gets the root and the Inception weights it was given."""
+    monkeypatch.delenv("GAN_ZOO_DATA")
+    roots: list[str | None] = []
+    stand_in = benchmarks.execute.cached_dataset
+    monkeypatch.setattr(
+        benchmarks.execute,
+        "cached_dataset",
+        lambda name, root: (roots.append(root), stand_in(name, root))[1],
+    )
+    weights = str(tmp_path / "pt_inception.pth")
+    argv = [*FAST, "--out", str(tmp_path), "--data-root", str(real_data_root)]
+    assert main([*argv, "--inception-weights", weights]) == 0
+    record = _record(tmp_path)
+    assert record["status"] == "complete", record.get("error")
+    assert roots and set(roots) == {str(real_data_root)}
+    assert len(record["curve"]) == len(record["curve_protocol"]["steps"])
+    assert record["floors"]
+    assert (record["details"]["root"], record["details"]["inception_weights"]) == (
+        str(real_data_root),
+        weights,
+    )
+
+
+def test_a_rerun_that_only_evaluates_keeps_the_training_time_on_record(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """A run whose training finished but whose evaluation failed is evaluated again without
+    training; its record keeps the training time even where the checkpoint does not hold it
+    (checkpoints written before the elapsed time was stored)."""
+    stand_in = gan_zoo.metrics.suite.evaluate
+
+    def evaluation_crashes(*args, **kwargs):
+        raise RuntimeError("evaluation crashed")
+
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", evaluation_crashes)
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    failed = _record(tmp_path)
+    assert failed["status"] == "failed" and failed["train_seconds"] > 0
+
+    ckpt_path = tmp_path / "runs" / RUN / "checkpoint.pt"
+    ckpt = torch.load(ckpt_path, weights_only=False)
+    assert ckpt["status"] == "complete"
+    del ckpt["elapsed"]  # as an older checkpoint has it
+    torch.save(ckpt, ckpt_path)
+
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", stand_in)
+    counted.clear()
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    assert counted == [] and synthetic_runs == [0]  # evaluated again, not trained again
+    assert record["status"] == "complete"
+    assert record["train_seconds"] == failed["train_seconds"]
 
 
 def test_force_forgets_the_old_checkpoints_and_history_even_when_the_new_run_fails(
