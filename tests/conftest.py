@@ -140,6 +140,9 @@ _COST_ORDER = (
     "test_resume.py",
     "test_runner_behaviour.py",
 )
+#: within a file: the test that checks the most goes first, three CLI processes go last
+_FIRST = ("test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with",)
+_LAST = ("test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -148,9 +151,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not os.environ.get("MUTANT_UNDER_TEST"):
         return
 
-    def cost(item: pytest.Item) -> tuple[int, bool]:
+    def cost(item: pytest.Item) -> tuple[int, bool, int]:
         name = item.path.name
         rank = _COST_ORDER.index(name) if name in _COST_ORDER else len(_COST_ORDER)
-        return rank, "mnist_small" in getattr(item, "fixturenames", ())
+        within = 0 if item.name in _FIRST else 2 if item.name in _LAST else 1
+        return rank, "mnist_small" in getattr(item, "fixturenames", ()), within
 
     items.sort(key=cost)
