@@ -156,3 +156,13 @@ class _Unloadable:
 
     def __reduce__(self):
         return (_raise_without_message, ())
+
+
+def test_a_cuda_checkpoint_is_read_onto_the_cpu(tmp_path):
+    """RNG states must come back as CPU byte tensors whatever device wrote them; the model and
+    optimisers move their own tensors when they load. Needs CUDA to write such a checkpoint."""
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    files = CheckpointFiles(tmp_path)
+    files.save({**_state(1), "model": {"w": torch.ones(2, device="cuda")}})
+    assert files.load()["model"]["w"].device.type == "cpu"
