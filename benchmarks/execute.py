@@ -141,7 +141,7 @@ def _train_and_evaluate(
     record: dict[str, Any] = {
         "run_id": spec.run_id,
         **spec.as_dict(),
-        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides)),
+        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type),
         "budget_steps": get_budget(spec.budget).steps,
         "versions": versions(),
         "commit": git_commit(),

@@ -102,7 +102,8 @@ def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
 
     dev = pick_device(None if device == "auto" else device)
     for spec in specs:
-        check_combination(hparams_for(spec.model, spec.dataset, dict(spec.overrides)), dev)
+        hp = hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type)
+        check_combination(hp, dev)
 
 
 def print_listing() -> None:

@@ -40,6 +40,9 @@ COMMON: dict[str, Any] = {
     # back to fp32 where the hardware would only emulate it); compile measured slower there.
     "amp": True,
     "compile": False,
+    # CUDA only, off until measured on a GPU: the whole step replayed as CUDA graphs
+    # (gan_zoo/train/step_graphs.py).
+    "cuda_graph": False,
     "channels_last": True,
     "freeze_d_in_g": True,
     "fused_adam": True,
@@ -47,6 +50,16 @@ COMMON: dict[str, Any] = {
     # Off by default (it costs speed on CUDA); on, a run resumed on CUDA ends with the weights of
     # the uninterrupted run bit for bit, as it always does on the CPU.
     "deterministic": False,
+}
+
+#: defaults that differ by the kind of device a run trains on, applied over COMMON (a model's,
+#: a dataset's and the user's settings still win)
+DEVICE_DEFAULTS: dict[str, dict[str, Any]] = {
+    # Measured on one H100 (torch 2.11, commit 8c90f79, issue 13): the harness ran 11,976 img/s
+    # with bf16 autocast and channels_last against 12,671 with every option off; in eager mode
+    # bf16 adds casts around many tiny kernels. Off on CUDA until a GPU measurement shows they
+    # pay (``python -m benchmarks.speed.compare --device cuda --options amp=1,channels_last=1``).
+    "cuda": {"amp": False, "channels_last": False},
 }
 
 MODELS: dict[str, dict[str, Any]] = {
@@ -153,10 +166,12 @@ def budget(name: str) -> Budget:
 
 
 def hparams_for(
-    model: str, dataset: str, overrides: dict[str, Any] | None = None
+    model: str, dataset: str, overrides: dict[str, Any] | None = None, device_type: str = "cpu"
 ) -> dict[str, Any]:
-    """The resolved hyperparameters of ``model`` on ``dataset`` with ``overrides`` applied."""
+    """The resolved hyperparameters of ``model`` on ``dataset`` with ``overrides`` applied, for
+    a run on ``device_type`` (``cpu`` or ``cuda``; see ``DEVICE_DEFAULTS``)."""
     hp = dict(COMMON)
+    hp.update(DEVICE_DEFAULTS.get(device_type, {}))
     hp.update(MODELS.get(model, {}))
     hp.update(DATASETS.get(dataset, {}))
     hp.update(MODEL_DATASET.get((model, dataset), {}))

@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     "aux_weight": WEIGHT,
     "amp": BOOL,
     "compile": BOOL,
+    "cuda_graph": BOOL,
     "channels_last": BOOL,
     "freeze_d_in_g": BOOL,
     "fused_adam": BOOL,

@@ -52,3 +52,15 @@ def test_values_given_from_python_are_type_checked_too():
     with pytest.raises(ConfigError, match="expected an integer"):
         hparams_for("gan", "mnist", {"batch_size": 12.5})
     assert hparams_for("gan", "mnist", {"lr_g": 1})["lr_g"] == 1  # ints are fine for floats
+
+
+def test_speed_defaults_follow_the_device_and_a_users_setting_still_wins():
+    cpu, cuda = hparams_for("infogan", "mnist"), hparams_for("infogan", "mnist", None, "cuda")
+    assert cpu["amp"] and cpu["channels_last"]  # measured to pay on the CPU
+    assert not cuda["amp"] and not cuda["channels_last"]  # measured not to, on an H100
+    assert cuda["fused_adam"] and cuda["freeze_d_in_g"]
+    forced = hparams_for("infogan", "mnist", {"amp": "1", "channels_last": "1"}, "cuda")
+    assert forced["amp"] and forced["channels_last"]
+    assert {k: v for k, v in cpu.items() if k not in ("amp", "channels_last")} == {
+        k: v for k, v in cuda.items() if k not in ("amp", "channels_last")
+    }

@@ -156,3 +156,24 @@ def test_divergence_before_any_checkpoint_is_recorded_as_diverged(data, tmp_path
     again = _trainer(data, tmp_path, device).fit()
     assert again.status == "diverged" and again.step == 1
     assert math.isfinite(result.history[-1]["loss_d"])
+
+
+def test_a_divergence_found_at_a_later_check_is_dated_to_its_step_and_never_checkpointed(
+    data, tmp_path, device
+):
+    """The non-finite watch is read only at check points (here: the checkpoint every 4 steps
+    and the row every 8), so step 6's NaN is found at step 8: the record still names step 6,
+    the step-8 checkpoint is never written, and the history row holds steps 1-5 only."""
+    trainer = _trainer(data, tmp_path, device, budget=Budget("t", 16, 4, 8, "test"))
+    _poison_from(trainer, 6)
+    result = trainer.fit()
+    assert (result.status, result.step, result.error) == (
+        "diverged",
+        5,
+        "non-finite loss at step 6",
+    )
+    saved = _ckpt(tmp_path)
+    assert (saved["status"], saved["step"]) == ("diverged", 4)
+    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+    assert [row["step"] for row in result.history] == [5]
+    assert all(math.isfinite(v) for v in result.history[0].values())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import torch
+
 from benchmarks.aggregate import aggregate
 from benchmarks.plots import write_plots
 from benchmarks.tables import README_END, README_START, write_tables
@@ -130,6 +132,46 @@ def test_speed_summary_states_the_ratios_and_the_peak(tmp_path):
     readme.write_text("a\n<!-- speed:start -->\nold\n<!-- speed:end -->\nb\n")
     assert replace_section(readme, "speed", md)
     assert "old" not in readme.read_text() and "| plain PyTorch loop" in readme.read_text()
+
+
+def test_speed_summary_on_cuda_names_the_gpu_and_its_busy_fraction():
+    from benchmarks.speed.compare import summary_markdown
+
+    result = {
+        "fast_options": {"amp": False, "fused_adam": True},
+        "baseline_ips": 5000.0,
+        "harness_off_ips": 12000.0,
+        "harness_fast_ips": 40000.0,
+        "gflop_per_image": 0.3,
+        "ratio_fast_vs_off": 40000.0 / 12000.0,
+        "matmul_fp32_gflops": 50000.0,
+        "matmul_bf16_gflops": 700000.0,
+        "achieved_gflops_fast": 12000.0,
+        "rounds": 5,
+        "steps": 20,
+        "cpu": "host cpu",
+        "threads": 16,
+        "device_type": "cuda",
+        "device_name": "Test GPU 80GB",
+        "gpu_busy_off": 0.19,
+        "gpu_busy_fast": 0.85,
+        "versions": {"torch": "2.x"},
+        "commit": "abcdef0123",
+    }
+    md = summary_markdown(result)
+    assert "| GPU busy |" in md.splitlines()[0]
+    assert "| harness, fused_adam | 40000 | 12000 | 8.00x | 85% |" in md
+    assert "| harness, every speed option off | 12000 | 3600 | 2.40x | 19% |" in md
+    assert "Test GPU 80GB" in md and "host cpu" not in md and "--device cuda" in md
+
+
+def test_the_gpu_busy_fraction_is_not_made_up_on_the_cpu():
+    from benchmarks.speed.compare import gpu_busy_fraction, timed
+
+    calls = []
+    assert gpu_busy_fraction(lambda: calls.append(1), torch.device("cpu"), 3) is None
+    assert calls == []
+    assert timed(lambda: calls.append(1), 4, torch.device("cpu")) >= 0 and calls == [1] * 4
 
 
 def _curve_record(out, model, seed, floors=None):

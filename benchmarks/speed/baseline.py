@@ -3,7 +3,8 @@
 Same nets (the shared InfoGAN backbone) and the same loss functions, but the way most public GAN
 code runs them: torchvision's MNIST through a DataLoader with ToTensor/Normalize transforms
 (Normalize with mean 0 and std 1, so the values match the harness's [0, 1] images), two Adam
-optimisers with default settings, float32, default memory format, eager mode.
+optimisers with default settings, float32, default memory format, eager mode, each batch moved
+to the device as it comes (``.to(device)``) and the loss read every step.
 """
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ def _batches(root: str, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.T
 
 
 def baseline_step(
-    dataset: ImageDataset, data_root: str, batch_size: int = 128, seed: int = 0
+    dataset: ImageDataset,
+    data_root: str,
+    batch_size: int = 128,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
 ) -> Callable[[], float]:
-    """One step of the plain loop per call (returns loss_d, which also waits for the device)."""
+    """One step of the plain loop per call (returns loss_d: the read waits for the device, as
+    the plain loop's logging does)."""
     torch.manual_seed(seed)
-    model = build("infogan", dataset, **ALL_OFF)
+    device = torch.device(device)
+    model = build("infogan", dataset, **ALL_OFF).to(device)
     hp, spec, lay = model.hparams, model.code_spec, model.latent
     opt_d = torch.optim.Adam(
         model.discriminator.parameters(), lr=hp["lr_d"], betas=(hp["beta1"], hp["beta2"])
@@ -46,7 +53,8 @@ def baseline_step(
 
     def step() -> float:
         x, _ = next(batches)
-        latent = lay.sample(batch_size)
+        x = x.to(device)
+        latent = lay.sample(batch_size, device=device)
         fake = model.generate(latent)
         real_out, fake_out = model.discriminator(x), model.discriminator(fake.detach())
         info = information_term(
@@ -64,6 +72,6 @@ def baseline_step(
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
-        return float(loss_d)
+        return float(loss_d.detach())
 
     return step

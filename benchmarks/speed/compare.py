@@ -1,11 +1,14 @@
 """``python -m benchmarks.speed.compare``: harness vs a plain PyTorch loop, in one process.
 
 Prints images/s of InfoGAN on MNIST at batch 128 (median over alternating timed rounds, after a
-warm-up) for:
+warm-up) on ``--device`` (cpu or cuda) for:
 the plain loop (``baseline.py``), the harness with every speed option off, and the harness with
-the chosen options on; the two ratios; and achieved GFLOP/s (FLOPs of one step counted by
-torch's FlopCounterMode) against the fp32 peak measured by a 2048x2048 matmul in the same process.
-``torch.compile`` time is reported separately and not counted in images/s.
+the chosen options on; the two ratios; achieved GFLOP/s (FLOPs of one step counted by torch's
+FlopCounterMode) against the peak of a 2048x2048 matmul measured on the same device in the same
+process; and, on CUDA, the fraction of each harness step the GPU is busy (kernel time over wall
+time under the torch profiler). The harness steps are not read on the host; each timed round
+ends with one device synchronisation, so queued work is counted. ``torch.compile`` time is
+reported separately and not counted in images/s.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from benchmarks.environment import cpu_name, git_commit, versions
+from benchmarks.environment import cpu_name, device_description, git_commit, versions
 from benchmarks.speed.baseline import baseline_step
 from benchmarks.tables import replace_section
-from gan_zoo.config import COMMON, Budget, coerce
+from gan_zoo.config import COMMON, DEVICE_DEFAULTS, Budget, coerce
 from gan_zoo.data import load_dataset
+from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError
 from gan_zoo.io import atomic_write, atomic_write_json
 from gan_zoo.models import build
@@ -36,26 +40,43 @@ from gan_zoo.train.speed import ALL_OFF as OFF
 BATCH = 128  # the harness's InfoGAN batch size, and the baseline's
 
 
-def harness_step(dataset, options: dict) -> Callable[[], float]:
-    """One harness training step per call (returns loss_d, which also waits for the device)."""
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on ``device`` (a no-op on the CPU, which runs eagerly)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def harness_step(dataset, options: dict, device: torch.device) -> Callable[[], object]:
+    """One harness training step per call; nothing is read back, as in the trainer's loop."""
     seed_everything(0)
-    model = build("infogan", dataset, **options)
+    model = build("infogan", dataset, device.type, **options)
     trainer = Trainer(
-        model, dataset, Budget("bench", 10**9, 10**9, 10**9, ""), seed=0, progress=False
+        model,
+        dataset,
+        Budget("bench", 10**9, 10**9, 10**9, ""),
+        seed=0,
+        device=device,
+        progress=False,
     )
-    return lambda: float(trainer.train_step()["loss_d"])
+    return trainer.train_step
 
 
-def timed(step: Callable[[], float], steps: int) -> float:
-    """Seconds for ``steps`` calls of ``step``."""
+def timed(step: Callable[[], object], steps: int, device: torch.device) -> float:
+    """Seconds for ``steps`` calls of ``step``, up to the end of the work they queued."""
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
+    synchronize(device)
     return time.perf_counter() - t0
 
 
 def interleaved_rates(
-    steppers: dict[str, Callable[[], float]], steps: int, warmup: int, rounds: int
+    steppers: dict[str, Callable[[], object]],
+    steps: int,
+    warmup: int,
+    rounds: int,
+    device: torch.device,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(median images/s, warm-up seconds) per stepper, timed in alternating rounds.
 
@@ -63,11 +84,11 @@ def interleaved_rates(
     configurations are timed in turn, round after round, and each is summarised by its median:
     a drift then hits every configuration alike instead of whichever ran last.
     """
-    warm = {name: timed(step, warmup) for name, step in steppers.items()}
+    warm = {name: timed(step, warmup, device) for name, step in steppers.items()}
     rates: dict[str, list[float]] = {name: [] for name in steppers}
     for _ in range(rounds):
         for name, step in steppers.items():
-            rates[name].append(steps * BATCH / timed(step, steps))
+            rates[name].append(steps * BATCH / timed(step, steps, device))
     return {name: statistics.median(r) for name, r in rates.items()}, warm
 
 
@@ -80,30 +101,76 @@ def flops_per_image(dataset) -> float:
     return counter.get_total_flops() / trainer.batch_size
 
 
-def matmul_gflops(dtype: torch.dtype = torch.float32, n: int = 2048, reps: int = 10) -> float:
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+def matmul_gflops(
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | None = None,
+    n: int = 2048,
+    reps: int = 10,
+) -> float:
+    """The device's practical peak for this dtype (the default matmul settings, TF32 off)."""
+    device = device or torch.device("cpu")
+    a = torch.randn(n, n, dtype=dtype, device=device)
+    b = torch.randn(n, n, dtype=dtype, device=device)
     a @ b
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(reps):
         a @ b
+    synchronize(device)
     return reps * 2 * n**3 / (time.perf_counter() - t0) / 1e9
 
 
+def gpu_busy_fraction(step: Callable[[], object], device: torch.device, steps: int) -> float | None:
+    """Kernel time over wall time for ``steps`` steps under the torch profiler (CUDA only).
+
+    The profiler's own overhead lengthens the wall time a little, so this errs low.
+    """
+    if device.type != "cuda":
+        return None
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+
+    step()
+    synchronize(device)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        synchronize(device)
+        wall = time.perf_counter() - t0
+    kernel_us = sum(
+        e.time_range.elapsed_us() for e in prof.events() if e.device_type == DeviceType.CUDA
+    )
+    return kernel_us / 1e6 / wall
+
+
 def summary_markdown(r: dict) -> str:
-    """The measured table the README's speed section shows."""
+    """The measured table the README's speed section shows (one per device kind)."""
     fast = ", ".join(k for k, v in r["fast_options"].items() if v) or "none"
+    busy = r.get("gpu_busy_fast"), r.get("gpu_busy_off")
     rows = [
-        ("plain PyTorch loop (DataLoader, fp32, eager)", r["baseline_ips"]),
-        ("harness, every speed option off", r["harness_off_ips"]),
-        (f"harness, {fast}", r["harness_fast_ips"]),
+        ("plain PyTorch loop (DataLoader, fp32, eager)", r["baseline_ips"], None),
+        ("harness, every speed option off", r["harness_off_ips"], busy[1]),
+        (f"harness, {fast}", r["harness_fast_ips"], busy[0]),
     ]
-    lines = [
-        "| InfoGAN, MNIST, batch 128 | images/s | GFLOP/s | vs plain loop |",
-        "|---|---|---|---|",
-    ]
-    for name, ips in rows:
+    with_busy = any(b is not None for b in busy)
+    head = "| InfoGAN, MNIST, batch 128 | images/s | GFLOP/s | vs plain loop |"
+    lines = [head + (" GPU busy |" if with_busy else ""), "|---|---|---|---|"]
+    lines[1] += "---|" if with_busy else ""
+    for name, ips, frac in rows:
         gflops = ips * r["gflop_per_image"]
-        lines.append(f"| {name} | {ips:.0f} | {gflops:.0f} | {ips / r['baseline_ips']:.2f}x |")
+        line = f"| {name} | {ips:.0f} | {gflops:.0f} | {ips / r['baseline_ips']:.2f}x |"
+        if with_busy:
+            line += " - |" if frac is None else f" {frac:.0%} |"
+        lines.append(line)
+    where = (
+        f"{r['device_name']}"
+        if r.get("device_type", "cpu") != "cpu"
+        else f"{r['cpu']}, {r['threads']} threads"
+    )
+    command = "python -m benchmarks.speed.compare" + (
+        f" --device {r['device_type']}" if r.get("device_type", "cpu") != "cpu" else ""
+    )
     return "\n".join(
         [
             *lines,
@@ -113,17 +180,22 @@ def summary_markdown(r: dict) -> str:
             f"reaches {r['matmul_fp32_gflops']:.0f} GFLOP/s in fp32 and "
             f"{r['matmul_bf16_gflops']:.0f} in bf16 here, so the fast harness runs at "
             f"{r['achieved_gflops_fast'] / r['matmul_fp32_gflops']:.0%} of the fp32 matmul peak. "
-            f"Median of {r['rounds']} alternating rounds of {r['steps']} steps; {r['cpu']}, "
-            f"{r['threads']} threads, torch {r['versions'].get('torch', '?')}, commit "
-            f"{r['commit'][:7]}. Measured by `python -m benchmarks.speed.compare`.",
+            f"Median of {r['rounds']} alternating rounds of {r['steps']} steps; {where}, "
+            f"torch {r['versions'].get('torch', '?')}, commit {r['commit'][:7]}. "
+            f"Measured by `{command}`.",
         ]
     )
+
+
+#: the README section each device kind's table goes into
+README_SECTIONS = {"cpu": "speed", "cuda": "speed-cuda"}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.speed.compare", description=__doc__.splitlines()[0]
     )
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
     p.add_argument("--steps", type=int, default=20, help="timed steps per round")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--rounds", type=int, default=5, help="alternating rounds (median taken)")
@@ -134,7 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         help="speed options of the fast harness run, e.g. amp=1,compile=1 "
         "(default: the harness defaults in gan_zoo/config.py)",
     )
-    p.add_argument("--out", type=Path, default=Path("results/speed/compare.json"))
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON result (default results/speed/compare.json, compare-cuda.json on CUDA)",
+    )
     p.add_argument(
         "--readme", default="README.md", help="README whose speed section to rewrite ('' to skip)"
     )
@@ -146,32 +223,36 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(chosen) - set(OFF)
     if unknown:
         p.error(f"unknown speed option(s) {', '.join(sorted(unknown))}; known: {', '.join(OFF)}")
+    for steps_flag in ("steps", "rounds"):
+        if getattr(args, steps_flag) < 1:
+            p.error(f"--{steps_flag} must be at least 1")
     try:
-        fast = {k: bool(coerce(k, chosen.get(k, COMMON[k]), COMMON[k])) for k in OFF}
+        device = pick_device(args.device)
+        defaults = {**COMMON, **DEVICE_DEFAULTS.get(device.type, {})}
+        fast = {k: bool(coerce(k, chosen.get(k, defaults[k]), defaults[k])) for k in OFF}
     except ConfigError as err:
         p.error(str(err))
+    suffix = "" if device.type == "cpu" else f"-{device.type}"
+    out = args.out or Path(f"results/speed/compare{suffix}.json")
     root = str(data_root(args.data_root))
     dataset = load_dataset("mnist", "train", root=root)
 
-    peak32 = max(matmul_gflops(torch.float32) for _ in range(3))
-    peak16 = max(matmul_gflops(torch.bfloat16) for _ in range(3))
+    peak32 = max(matmul_gflops(torch.float32, device) for _ in range(3))
+    peak16 = max(matmul_gflops(torch.bfloat16, device) for _ in range(3))
     flops = flops_per_image(dataset)
-    rates, warm = interleaved_rates(
-        {
-            "baseline": baseline_step(dataset, root),
-            "off": harness_step(dataset, OFF),
-            "fast": harness_step(dataset, fast),
-        },
-        args.steps,
-        args.warmup,
-        args.rounds,
-    )
+    steppers = {
+        "baseline": baseline_step(dataset, root, device=device),
+        "off": harness_step(dataset, OFF, device),
+        "fast": harness_step(dataset, fast, device),
+    }
+    rates, warm = interleaved_rates(steppers, args.steps, args.warmup, args.rounds, device)
     base, off, on = rates["baseline"], rates["off"], rates["fast"]
-    off_warm, on_warm = warm["off"], warm["fast"]
     result = {
         "commit": git_commit(),
         "cpu": cpu_name(),
         "threads": torch.get_num_threads(),
+        "device_type": device.type,
+        "device_name": str(device_description(device).get("gpu", "cpu")),
         "versions": versions(),
         "steps": args.steps,
         "warmup": args.warmup,
@@ -184,20 +265,22 @@ def main(argv: list[str] | None = None) -> int:
         "harness_fast_ips": on,
         "ratio_fast_vs_baseline": on / base,
         "ratio_fast_vs_off": on / off,
-        "warmup_seconds_fast": on_warm,
-        "warmup_seconds_off": off_warm,
+        "warmup_seconds_fast": warm["fast"],
+        "warmup_seconds_off": warm["off"],
         "gflop_per_image": flops / 1e9,
         "matmul_fp32_gflops": peak32,
         "matmul_bf16_gflops": peak16,
         "achieved_gflops_fast": on * flops / 1e9,
         "achieved_gflops_baseline": base * flops / 1e9,
+        "gpu_busy_off": gpu_busy_fraction(steppers["off"], device, args.steps),
+        "gpu_busy_fast": gpu_busy_fraction(steppers["fast"], device, args.steps),
     }
-    atomic_write_json(args.out, result)
+    atomic_write_json(out, result)
     summary = summary_markdown(result)
-    atomic_write(args.out.with_suffix(".md"), lambda f: f.write(summary + "\n"), "w")
+    atomic_write(out.with_suffix(".md"), lambda f: f.write(summary + "\n"), "w")
     print(summary)
     if args.readme and Path(args.readme).exists():
-        replace_section(Path(args.readme), "speed", summary)
+        replace_section(Path(args.readme), README_SECTIONS[device.type], summary)
     return 0
 
 

@@ -25,8 +25,8 @@ from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import headline
 from gan_zoo.train.speed import SPEED_OPTIONS
 
-#: the options a run sets off to be the "off" side (compile is off in both)
-OFF = {k: False for k in SPEED_OPTIONS if k != "compile"}
+#: the options a run sets off to be the "off" side (compile and cuda_graph are off in both)
+OFF = {k: False for k in SPEED_OPTIONS if k not in ("compile", "cuda_graph")}
 
 
 def _is_off(overrides: str) -> bool:

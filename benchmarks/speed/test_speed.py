@@ -27,6 +27,35 @@ def test_training_step(benchmark, mnist, name):
     benchmark.pedantic(trainer.train_step, rounds=5, iterations=1, warmup_rounds=1)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+@pytest.mark.parametrize("options", ["defaults", "off"])
+@pytest.mark.parametrize("name", available())
+def test_training_step_cuda(benchmark, mnist, name, options):
+    """The same step on CUDA, timed to the end of its kernels (one synchronisation per step,
+    which the trainer's own loop does not pay), with the defaults and with every option off."""
+    seed_everything(0)
+    overrides = {} if name == "sgan" else {"batch_size": 128}
+    if options == "off":
+        overrides.update(ALL_OFF)
+    model = build(name, mnist, **overrides)
+    trainer = Trainer(
+        model,
+        mnist,
+        Budget("b", 10**6, 10**9, 10**9, ""),
+        seed=0,
+        device="cuda",
+        progress=False,
+    )
+
+    def step() -> None:
+        trainer.train_step()
+        torch.cuda.synchronize()
+
+    for _ in range(3):  # cuDNN autotuning and the allocator's first growth
+        step()
+    benchmark.pedantic(step, rounds=20, iterations=1, warmup_rounds=2)
+
+
 def test_training_step_options_off(benchmark, mnist):
     """InfoGAN's step with every speed option off: the in-process reference for the one above."""
     seed_everything(0)

@@ -11,7 +11,7 @@ InfoGAN's Q), ``own_metrics``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,13 @@ class GanModel(nn.Module):
     # --- the passes the harness calls -------------------------------------------------------
     def schedule(self, step: int, total_steps: int) -> None:
         """Called before each step; models whose training has phases (Stacked GAN) switch here."""
+
+    def graph_key(self) -> Hashable:
+        """What makes this step's computation differ from other steps' (set by ``schedule``).
+
+        With ``cuda_graph=1`` each key gets its own captured graph; a model whose phases change
+        the step's operations returns its phase here (one phase, one value: ``None``)."""
+        return None
 
     def generate(self, latent: Latent) -> torch.Tensor:
         """Images in [0, 1] for ``latent``."""

@@ -87,10 +87,11 @@ def describe(name: str) -> str:
     return _MODELS[canonical(name)].description
 
 
-def build(name: str, dataset: ImageDataset, **overrides: Any) -> GanModel:
-    """Build model ``name`` for ``dataset`` with its resolved hyperparameters and overrides."""
+def build(name: str, dataset: ImageDataset, device_type: str = "cpu", **overrides: Any) -> GanModel:
+    """Build model ``name`` for ``dataset`` with its resolved hyperparameters and overrides,
+    taking the speed defaults of the kind of device it will train on."""
     name = canonical(name)
-    hp = hparams_for(name, dataset.name, overrides)
+    hp = hparams_for(name, dataset.name, overrides, device_type)
     model = _MODELS[name].builder(dataset, hp)
     model.name = name
     return model

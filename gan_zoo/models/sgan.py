@@ -113,6 +113,9 @@ class StackedGan(GanModel):
     def schedule(self, step: int, total_steps: int) -> None:
         self.joint = step >= int(self.hparams["independent_fraction"] * total_steps)
 
+    def graph_key(self) -> bool:
+        return self.joint  # G0 is conditioned on real or on generated features
+
     def networks(self) -> list[nn.Module]:
         return [self.g1, self.g0, self.d1, self.d0]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from gan_zoo.config import budget as get_budget
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.devices import pick_device
 from gan_zoo.models import build
 from gan_zoo.models.base import GanModel
 from gan_zoo.train.probe import Probe
@@ -31,9 +32,10 @@ def train_run(
     ``probe``, if given, measures the model at its steps (a learning curve, see train.probe).
     """
     seed_everything(seed)
-    model = build(model_name, dataset, **(overrides or {}))
+    dev = pick_device(device)
+    model = build(model_name, dataset, dev.type, **(overrides or {}))
     trainer = Trainer(
-        model, dataset, get_budget(budget), seed, run_dir, device, progress, stop_after, probe
+        model, dataset, get_budget(budget), seed, run_dir, dev, progress, stop_after, probe
     )
     result = trainer.fit()
     if trainer.curve is not None:

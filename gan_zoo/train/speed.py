@@ -6,7 +6,9 @@ falls back to fp32 with a warning, since emulated bf16 is slower than fp32); ``c
 memory format of real batches and conv weights; ``compile``: ``torch.compile`` of the generator
 and the discriminator (compiling the whole step breaks on the fake batch shared by the D and G
 backward passes); ``fused_adam``: one fused Adam kernel over all parameters (CPU and CUDA,
-torch >= 2.4) instead of the default per-tensor loop;
+torch >= 2.4) instead of the default per-tensor loop; ``cuda_graph``: each kind of training
+step captured once and replayed as a CUDA graph (``step_graphs.py``; CUDA only, capturable
+Adam, autocast without its cast cache);
 ``freeze_d_in_g``: D's parameters stop asking for gradients during the G update, whose D
 weight-gradients would be discarded anyway (same G gradients, less work).
 
@@ -28,7 +30,7 @@ from torch import nn
 from gan_zoo.errors import ConfigError
 
 #: every speed switch in the hyperparameters; all False is the plain fp32 eager loop
-SPEED_OPTIONS = ("amp", "channels_last", "compile", "freeze_d_in_g", "fused_adam")
+SPEED_OPTIONS = ("amp", "channels_last", "compile", "cuda_graph", "freeze_d_in_g", "fused_adam")
 ALL_OFF: dict[str, bool] = dict.fromkeys(SPEED_OPTIONS, False)
 
 
@@ -58,6 +60,10 @@ def check_combination(hp: dict[str, Any], device: torch.device) -> None:
             "compile=1 with channels_last=1 crashes on CUDA (an inductor stride check in the "
             "convolution backward); add --set channels_last=0 (inductor picks conv layouts itself)"
         )
+    if hp.get("cuda_graph") and device.type != "cuda":
+        raise ConfigError(f"cuda_graph=1 needs a CUDA device, not {device.type}")
+    if hp.get("cuda_graph") and hp.get("compile"):
+        raise ConfigError("cuda_graph=1 and compile=1 each take over the step: choose one")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class SpeedOptions:
     device: torch.device
     freeze_d_in_g: bool = False
     fused_adam: bool = False
+    cuda_graph: bool = False
 
     @classmethod
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
@@ -87,6 +94,7 @@ class SpeedOptions:
             device,
             bool(hp.get("freeze_d_in_g")),
             bool(hp.get("fused_adam")),
+            bool(hp.get("cuda_graph")),
         )
 
     def frozen(self, params: list[torch.nn.Parameter]) -> contextlib.AbstractContextManager:
@@ -98,10 +106,16 @@ class SpeedOptions:
     def autocast(self) -> contextlib.AbstractContextManager:
         if not self.amp:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        # a graph replays the casts it captured: autocast's cast cache would go stale
+        return torch.autocast(
+            self.device.type, dtype=torch.bfloat16, cache_enabled=not self.cuda_graph
+        )
 
     def adam_kwargs(self) -> dict[str, Any]:
-        return {"fused": True} if self.fused_adam else {}
+        kwargs: dict[str, Any] = {"fused": True} if self.fused_adam else {}
+        if self.cuda_graph:
+            kwargs["capturable"] = True  # step count and bias corrections on the device
+        return kwargs
 
     def prepare_images(self, images_uint8: torch.Tensor) -> torch.Tensor:
         x = images_uint8.float().div_(255.0)

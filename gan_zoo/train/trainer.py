@@ -5,6 +5,10 @@ model's D terms and step D, then sum its G terms and step G. Around that: device
 seeding, atomic checkpoints with every RNG state (exact resume on CPU, and on CUDA with the
 ``deterministic`` option), SIGINT and SIGTERM flags checked between steps (both save and
 return), divergence detection, history, and a progress bar.
+
+Nothing in the loop reads a tensor on the host between check points (history rows,
+checkpoints, curve points, the end), so on a GPU the CPU queues steps ahead of the device:
+losses, history sums and the non-finite watch all stay on the device until a check reads them.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
+from gan_zoo.train.divergence import DivergenceWatch
 from gan_zoo.train.history import History
 from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
 from gan_zoo.train.speed import SpeedOptions
+from gan_zoo.train.step_graphs import StepGraphs
 from gan_zoo.train.stop_signals import StopFlag
 
 __all__ = ["TrainResult", "Trainer", "pick_device"]
@@ -89,6 +95,7 @@ class Trainer:
         # learning curve: the probe's rows at its steps, kept in the checkpoint
         self.curve = None if probe is None else Curve(probe, self.batch_size)
         self.speed.compile_networks(model.networks())
+        self.graphs = StepGraphs(self.device, self.generator) if self.speed.cuda_graph else None
 
     # --- checkpoints ----------------------------------------------------------------------
     @property
@@ -155,10 +162,21 @@ class Trainer:
         self.model.schedule(self.step, total_steps or self.budget.steps)
         d_steps, g_steps = self.model.update_schedule.counts(self.step, self._last_logs)
         for _ in range(d_steps - 1):  # extra critic updates, each on its own batch
-            self._d_only_update(*self._next_batch())
-        logs = self._train_step(*self._next_batch(), extra_g_steps=g_steps - 1)
+            self._run("d_only", self._d_only_update, *self._next_batch())
+        extra = g_steps - 1
+
+        def step(real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+            return self._train_step(real_x, real_y, extra_g_steps=extra)
+
+        logs = self._run(("step", extra, self.model.graph_key()), step, *self._next_batch())
         self._last_logs = logs
         return logs
+
+    def _run(self, key: Any, fn: Any, real_x: torch.Tensor, real_y: torch.Tensor | None) -> Any:
+        """``fn`` on this batch: eagerly, or through its CUDA graph with ``cuda_graph=1``."""
+        if self.graphs is None:
+            return fn(real_x, real_y)
+        return self.graphs(key, fn, real_x, real_y)
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = self.sampler.next()
@@ -246,6 +264,7 @@ class Trainer:
             dynamic_ncols=True,
         )
         status, error = "complete", None
+        watch = DivergenceWatch(self.device, start_step=self.step)
         with self._stop.catching(), deterministic_algorithms(self.deterministic), bar:
             while self.step < total:
                 if self._stop.is_set() or (
@@ -254,12 +273,13 @@ class Trainer:
                     status = "interrupted"
                     break
                 logs = self.train_step(total)
-                if not bool(torch.isfinite(logs["loss_d"]) & torch.isfinite(logs["loss_g"])):
-                    status, error = "diverged", f"non-finite loss at step {self.step + 1}"
-                    break
-                self.history.add(logs)
+                self.history.add(logs, keep=watch.observe(logs["loss_d"], logs["loss_g"]))
                 self.step += 1
                 bar.update()
+                if self._check_point(total) and (bad := watch.first_nonfinite_step()):
+                    status, error = "diverged", f"non-finite loss at step {bad}"
+                    self.step = bad - 1  # the steps done before it; later ones are discarded
+                    break
                 if self.step % self.budget.log_every == 0 or self.step == total:
                     row = self.history.flush(self.step)
                     bar.set_postfix(
@@ -278,6 +298,9 @@ class Trainer:
                     now = time.perf_counter()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
+        if status == "interrupted" and (bad := watch.first_nonfinite_step()):
+            status, error = "diverged", f"non-finite loss at step {bad}"
+            self.step = bad - 1
         seconds = time.perf_counter() - t0 - probing
         self.elapsed += time.perf_counter() - mark
         done = self.step - start_step
@@ -291,6 +314,17 @@ class Trainer:
             self.save(status)
         ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
         return self._result(status, ips, error, resumed_from=start_step)
+
+    def _check_point(self, total: int) -> bool:
+        """Whether this step writes something (a history row, a curve point, a checkpoint) or
+        ends the run: the non-finite watch is read there and nowhere else."""
+        step = self.step
+        return (
+            step % self.budget.log_every == 0
+            or step % self.budget.checkpoint_every == 0
+            or step == total
+            or (self.curve is not None and self.curve.due(step))
+        )
 
     def _result(self, status: str, ips: float, error: str | None, resumed_from: int) -> TrainResult:
         return TrainResult(
