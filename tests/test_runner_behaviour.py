@@ -246,7 +246,10 @@ def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
     )
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert steps == list(range(15, 30))
-    assert _record(tmp_path)["resumed_from_step"] == 15
+    record = _record(tmp_path)
+    assert record["resumed_from_step"] == 15
+    # the curve's points from before the interruption came back with the checkpoint
+    assert [point["step"] for point in record["curve"]] == record["curve_protocol"]["steps"]
 
 
 # --- what a record says ------------------------------------------------------------------------
