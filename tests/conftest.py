@@ -41,7 +41,16 @@ _MNIST_ROOT = _find_mnist()
 
 @pytest.fixture(scope="session")
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One derived-artefact cache (judges, reference statistics) shared by this session's tests."""
+    """One derived-artefact cache (judges, reference statistics) shared by this session's tests.
+
+    ``GAN_ZOO_TEST_CACHE`` names a folder kept across sessions instead: mutation testing starts
+    a pytest session per mutant, and would otherwise train the judge again for each one.
+    """
+    kept = os.environ.get("GAN_ZOO_TEST_CACHE")
+    if kept:
+        path = Path(kept).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
     return tmp_path_factory.mktemp("gan-zoo-cache")
 
 
@@ -118,3 +127,34 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(Trainer, "train_step", spy)
     return starts
+
+
+#: the selection's files, cheapest first (unit tests, then small training, then runner runs)
+_COST_ORDER = (
+    "test_records.py",
+    "test_io.py",
+    "test_aggregate.py",
+    "test_tables.py",
+    "test_runner.py",
+    "test_checkpoints.py",
+    "test_resume.py",
+    "test_runner_behaviour.py",
+)
+#: within a file: the test that checks the most goes first, three CLI processes go last
+_FIRST = ("test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with",)
+_LAST = ("test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under mutmut, run the cheapest tests first: it stops at the first failure, so a mutant a
+    unit test kills dies in a second instead of after minutes of training runs."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+
+    def cost(item: pytest.Item) -> tuple[int, bool, int]:
+        name = item.path.name
+        rank = _COST_ORDER.index(name) if name in _COST_ORDER else len(_COST_ORDER)
+        within = 0 if item.name in _FIRST else 2 if item.name in _LAST else 1
+        return rank, "mnist_small" in getattr(item, "fixturenames", ()), within
+
+    items.sort(key=cost)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gan_zoo.train import train_run
-from gan_zoo.train.checkpoints import CheckpointFiles
+from gan_zoo.train.checkpoints import REQUIRED, CheckpointFiles
 
 
 def _run(dataset, run_dir, stop_after=None):
@@ -83,5 +83,86 @@ def test_a_checkpoint_without_the_resume_state_is_not_trusted(tmp_path):
 def test_clear_forgets_every_checkpoint(tmp_path, present):
     files = CheckpointFiles(tmp_path)
     getattr(files, present).write_bytes(b"x")
+    assert files.exists()
     files.clear()
     assert not files.exists()
+
+
+def _state(step: int) -> dict:
+    """The smallest state ``load`` accepts: every required key, the step to tell them apart."""
+    return {**{key: {} for key in REQUIRED}, "step": step, "status": "running"}
+
+
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "gan_zoo.train.checkpoints"]
+
+
+def test_a_crash_between_the_two_renames_resumes_from_the_previous_checkpoint(tmp_path, caplog):
+    """``save`` moves the current checkpoint aside before writing the new one: a crash in
+    between leaves only the previous one, and that is a normal resume, not a damaged file."""
+    files = CheckpointFiles(tmp_path)
+    files.save(_state(15))
+    files.save(_state(20))
+    files.current.unlink()  # the state of the disk right after the first rename
+    with caplog.at_level(logging.WARNING):
+        assert files.load()["step"] == 15
+    assert _warnings(caplog) == []
+
+
+def test_an_unreadable_checkpoint_is_set_aside_with_warnings_naming_both_files(tmp_path, caplog):
+    files = CheckpointFiles(tmp_path)
+    files.save(_state(15))
+    files.save(_state(20))
+    files.current.write_bytes(b"")  # a copy cut short at its first byte
+    with caplog.at_level(logging.WARNING):
+        assert files.load()["step"] == 15
+    assert _warnings(caplog) == [
+        f"checkpoint {files.current} is unreadable (Ran out of input); moved to "
+        "checkpoint.pt.corrupt",
+        f"resuming {tmp_path} from the previous checkpoint checkpoint.prev.pt",
+    ]
+    assert (tmp_path / "checkpoint.pt.corrupt").read_bytes() == b""
+    assert not files.current.exists() and files.previous.exists()
+
+
+def test_a_checkpoint_missing_resume_keys_names_them_and_none_left_starts_again(tmp_path, caplog):
+    files = CheckpointFiles(tmp_path)
+    torch.save({"step": 3, "status": "running", "model": {}}, files.previous)
+    with caplog.at_level(logging.WARNING):
+        assert files.load() is None
+    assert _warnings(caplog) == [
+        f"checkpoint {files.previous} is unreadable (missing optimizers, generator, sampler, "
+        "history, rng); moved to checkpoint.prev.pt.corrupt",
+        f"no readable checkpoint in {tmp_path}; starting the run again",
+    ]
+    assert not files.exists()
+
+
+def test_an_error_without_a_message_is_named_by_its_type(tmp_path, caplog):
+    """The warning must always give a reason; some of torch's errors have no text."""
+    files = CheckpointFiles(tmp_path)
+    torch.save(_Unloadable(), files.current)
+    with caplog.at_level(logging.WARNING):
+        assert files.load() is None
+    assert f"checkpoint {files.current} is unreadable (ArithmeticError)" in _warnings(caplog)[0]
+
+
+def _raise_without_message() -> None:
+    raise ArithmeticError
+
+
+class _Unloadable:
+    """Pickles fine; unpickling raises an exception whose text is empty."""
+
+    def __reduce__(self):
+        return (_raise_without_message, ())
+
+
+def test_a_cuda_checkpoint_is_read_onto_the_cpu(tmp_path):
+    """RNG states must come back as CPU byte tensors whatever device wrote them; the model and
+    optimisers move their own tensors when they load. Needs CUDA to write such a checkpoint."""
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    files = CheckpointFiles(tmp_path)
+    files.save({**_state(1), "model": {"w": torch.ones(2, device="cuda")}})
+    assert files.load()["model"]["w"].device.type == "cpu"

@@ -16,6 +16,7 @@ import torch
 from synthetic import synthetic_mnist
 
 from gan_zoo.config import Budget
+from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
 from gan_zoo.train import Trainer
 from gan_zoo.train.seeding import seed_everything
@@ -177,3 +178,30 @@ def test_a_divergence_found_at_a_later_check_is_dated_to_its_step_and_never_chec
     assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
     assert [row["step"] for row in result.history] == [5]
     assert all(math.isfinite(v) for v in result.history[0].values())
+
+
+def test_a_resumed_run_counts_the_training_time_of_every_session(data, tmp_path, device):
+    """The record's train_seconds is the whole run's, not the last session's."""
+    _trainer(data, tmp_path, device, stop_after=5).fit()
+    saved = _ckpt(tmp_path)
+    assert saved["elapsed"] > 0
+    saved["elapsed"] = 1000.0  # as if the first session had trained for 1000 s
+    torch.save(saved, tmp_path / "checkpoint.pt")
+    done = _trainer(data, tmp_path, device).fit()
+    assert done.status == "complete"
+    assert 1000.0 < done.seconds < 1000.0 + 600
+
+
+def test_a_checkpoint_from_another_kind_of_device_is_refused_saying_what_to_do(data, tmp_path):
+    """CPU and CUDA random streams differ, so a run cannot move; the one line says how to go on."""
+    cpu = torch.device("cpu")
+    _trainer(data, tmp_path, cpu, stop_after=2).fit()
+    saved = _ckpt(tmp_path)
+    saved["device_type"] = "cuda"
+    torch.save(saved, tmp_path / "checkpoint.pt")
+    with pytest.raises(ConfigError) as error:
+        _trainer(data, tmp_path, cpu).fit()
+    assert str(error.value) == (
+        f"the checkpoint in {tmp_path} was written on cuda and cannot resume on cpu; "
+        "rerun on cuda (--device cuda) or start again with --force"
+    )

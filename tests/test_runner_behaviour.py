@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import platform
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,17 +33,25 @@ from gan_zoo.errors import DataError
 from gan_zoo.train import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = ["--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"]
+#: one smoke run of gan; 200 samples keep its learning curve (ten judged points) to seconds
+FAST = [
+    *("--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"),
+    *("--num-samples", "200"),
+]
 
 
-def _run_id(seed: int = 0, *sets: str) -> str:
+def _spec(seed: int = 0, *sets: str):
     from benchmarks.plan import plan_runs
     from gan_zoo.config import parse_overrides
 
     (spec,) = plan_runs(
         ["gan"], "mnist", [seed], "smoke", parse_overrides(["batch_size=16", *sets])
     )
-    return spec.run_id
+    return spec
+
+
+def _run_id(seed: int = 0, *sets: str) -> str:
+    return _spec(seed, *sets).run_id
 
 
 RUN = _run_id()
@@ -49,7 +59,8 @@ RUN = _run_id()
 
 @pytest.fixture
 def synthetic_runs(monkeypatch):
-    """Synthetic data for every run, and an evaluation stand-in that records its calls."""
+    """Synthetic data for every run, and an evaluation stand-in that records its calls (the
+    seeds, in order) and returns as its details the folder and options it was called with."""
     data = synthetic_mnist(512)
     evaluated: list[int] = []
 
@@ -57,7 +68,8 @@ def synthetic_runs(monkeypatch):
         params = torch.cat([p.detach().flatten() for p in model.parameters()])
         assert torch.isfinite(params).all(), "a NaN model must never be evaluated"
         evaluated.append(seed)
-        return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, {}
+        details = {"run_dir": str(run_dir), **kwargs}
+        return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, details
 
     monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
     monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
@@ -111,6 +123,7 @@ def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert len(counted) == 30 and synthetic_runs == [0]
     first = _record(tmp_path)
+    assert "resumed_from_step" not in first and "signal" not in first  # a straight run
 
     counted.clear()
     assert main([*FAST, "--out", str(tmp_path)]) == 0
@@ -233,6 +246,10 @@ def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
     )
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert steps == list(range(15, 30))
+    record = _record(tmp_path)
+    assert record["resumed_from_step"] == 15
+    # the curve's points from before the interruption came back with the checkpoint
+    assert [point["step"] for point in record["curve"]] == record["curve_protocol"]["steps"]
 
 
 # --- what a record says ------------------------------------------------------------------------
@@ -263,8 +280,6 @@ def test_a_runner_record_goes_through_aggregation_into_a_table(tmp_path, synthet
 
 
 def test_one_ctrl_c_stops_the_whole_suite_with_exit_130(tmp_path, synthetic_runs, monkeypatch):
-    import signal
-
     real = Trainer.train_step
     seeds_trained: list[int] = []
 
@@ -288,3 +303,176 @@ def test_a_rerun_of_a_diverged_run_keeps_the_reason_in_its_record(tmp_path, synt
     assert "non-finite loss" in first
     assert main(argv) == 1
     assert _record(tmp_path, run_id)["error"] == first
+
+
+def test_sigterm_mid_training_is_recorded_with_its_signal_and_exits_143(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """A scheduler's SIGTERM: the record says which signal stopped the run, and the exit code
+    (128 + 15, not Ctrl-C's 130) tells the scheduler that the job was terminated."""
+    real = Trainer.train_step
+
+    def sigterm_at_step_20(self, total_steps=None):
+        if self.step == 20:
+            os.kill(os.getpid(), signal.SIGTERM)  # the trainer's handler turns it into a flag
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", sigterm_at_step_20)
+    assert main([*FAST, "--out", str(tmp_path)]) == 128 + signal.SIGTERM
+    record = _record(tmp_path)
+    assert (record["status"], record["signal"]) == ("interrupted", signal.SIGTERM)
+    assert record["steps"] == 21 and record["metrics"] == {} and synthetic_runs == []
+
+
+def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """GAN_ZOO_RUNS outside the checkout lets a run resume in a fresh clone (another --out)."""
+    runs = tmp_path / "kept-runs"
+    monkeypatch.setenv("GAN_ZOO_RUNS", str(runs))
+    assert main([*FAST, "--out", str(tmp_path / "clone1")]) == 0
+    assert torch.load(runs / RUN / "checkpoint.pt", weights_only=False)["status"] == "complete"
+    assert not (tmp_path / "clone1" / "runs").exists()
+
+    counted.clear()
+    assert main([*FAST, "--out", str(tmp_path / "clone2")]) == 0
+    assert _record(tmp_path / "clone2")["status"] == "complete"
+    assert counted == []  # the second clone found the first one's checkpoint: no training
+
+
+def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with(
+    tmp_path, synthetic_runs
+):
+    """Tables print the floors beside the metrics, plots draw the curve, and a reader of the
+    record must be able to tell how the run was set up and how its curve was measured."""
+    from gan_zoo.config import hparams_for
+    from gan_zoo.metrics.fidelity import quality_floor
+    from gan_zoo.metrics.intra_class import intra_class_floor
+    from gan_zoo.train.probe import curve_steps
+
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    assert record["budget_steps"] == 30
+    device_type = record["device"].split(":")[0]  # speed defaults differ per device type
+    assert record["hparams"] == hparams_for("gan", "mnist", {"batch_size": 16}, device_type)
+    assert record["hparams"]["batch_size"] == 16
+    assert record["versions"]["python"] == platform.python_version()
+    assert "torch" in record["versions"]
+    steps = list(curve_steps(30))
+    assert record["curve_protocol"] == {"samples": 200, "bank_seed": 20_000, "steps": steps}
+    assert [point["step"] for point in record["curve"]] == steps
+    assert "fid" in record["curve"][-1] and record["curve_seconds"] > 0
+    # real train against test at the evaluation's sample count (200, so 20 per class)
+    floors = {**quality_floor("mnist", num_samples=200), **intra_class_floor("mnist", per_class=20)}
+    assert record["floors"] == floors
+    assert 0 <= record["eval_seconds"] < 600
+    # the evaluation's own details, and the options it was given (the stand-in echoes them)
+    assert record["details"] == {
+        "run_dir": str(tmp_path / "runs" / RUN),
+        "root": None,
+        "num_samples": 200,
+        "inception": False,
+        "inception_weights": None,
+    }
+
+
+def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
+    tmp_path, synthetic_runs, monkeypatch, real_data_root
+):
+    """With --data-root and no GAN_ZOO_DATA, the curve and the floors still find the judge's
+    data, and the evaluation gets the root and the Inception weights it was given."""
+    monkeypatch.delenv("GAN_ZOO_DATA")
+    roots: list[str | None] = []
+    stand_in = benchmarks.execute.cached_dataset
+    monkeypatch.setattr(
+        benchmarks.execute,
+        "cached_dataset",
+        lambda name, root: (roots.append(root), stand_in(name, root))[1],
+    )
+    weights = str(tmp_path / "pt_inception.pth")
+    argv = [*FAST, "--out", str(tmp_path), "--data-root", str(real_data_root)]
+    assert main([*argv, "--inception-weights", weights]) == 0
+    record = _record(tmp_path)
+    assert record["status"] == "complete", record.get("error")
+    assert roots and set(roots) == {str(real_data_root)}
+    assert len(record["curve"]) == len(record["curve_protocol"]["steps"])
+    assert record["floors"]
+    assert (record["details"]["root"], record["details"]["inception_weights"]) == (
+        str(real_data_root),
+        weights,
+    )
+
+
+def test_a_rerun_that_only_evaluates_keeps_the_training_time_on_record(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """A run whose training finished but whose evaluation failed is evaluated again without
+    training; its record keeps the training time even where the checkpoint does not hold it
+    (checkpoints written before the elapsed time was stored)."""
+    stand_in = gan_zoo.metrics.suite.evaluate
+
+    def evaluation_crashes(*args, **kwargs):
+        raise RuntimeError("evaluation crashed")
+
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", evaluation_crashes)
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    failed = _record(tmp_path)
+    assert failed["status"] == "failed" and failed["train_seconds"] > 0
+
+    ckpt_path = tmp_path / "runs" / RUN / "checkpoint.pt"
+    ckpt = torch.load(ckpt_path, weights_only=False)
+    assert ckpt["status"] == "complete"
+    del ckpt["elapsed"]  # as an older checkpoint has it
+    torch.save(ckpt, ckpt_path)
+
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", stand_in)
+    counted.clear()
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    assert counted == [] and synthetic_runs == [0]  # evaluated again, not trained again
+    assert record["status"] == "complete"
+    assert record["train_seconds"] == failed["train_seconds"]
+
+
+def test_force_forgets_the_old_checkpoints_and_history_even_when_the_new_run_fails(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """Otherwise the old run's history.csv would sit beside the new run's failed record."""
+    from gan_zoo.train.checkpoints import CheckpointFiles
+
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "runs" / RUN
+    files = CheckpointFiles(run_dir)
+    assert files.current.exists() and files.previous.exists()
+    assert (run_dir / "history.csv").exists()
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom before the first checkpoint")
+
+    monkeypatch.setattr(benchmarks.execute, "train_run", crash)
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 1
+    assert _record(tmp_path)["status"] == "failed"
+    assert not files.exists() and not (run_dir / "history.csv").exists()
+
+
+def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
+    tmp_path, synthetic_runs, monkeypatch, counted
+):
+    """Between the first look at the records and taking the run's lock, another process may
+    have completed the run and released the lock: its record stands, nothing is retrained."""
+    from benchmarks.execute import execute_run
+    from benchmarks.records import write_record
+    from benchmarks.run_lock import RunLock
+
+    spec = _spec()
+    done = {"run_id": spec.run_id, "status": "complete", "metrics": {"fid": 1.0}}
+
+    class FinishedMeanwhile(RunLock):
+        def __enter__(self):
+            write_record(tmp_path, done)  # the other process's last act before releasing
+            return super().__enter__()
+
+    monkeypatch.setattr(benchmarks.execute, "RunLock", FinishedMeanwhile)
+    assert execute_run(spec, tmp_path, progress=False) == {**done, "skipped": True}
+    assert counted == [] and synthetic_runs == []
+    assert _record(tmp_path, spec.run_id) == done
