@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -24,6 +25,7 @@ from synthetic import synthetic_mnist
 
 import benchmarks.execute
 import gan_zoo.metrics.suite
+import gan_zoo.train.trainer
 from benchmarks.aggregate import aggregate
 from benchmarks.environment import git_commit
 from benchmarks.records import load_records
@@ -322,6 +324,35 @@ def test_sigterm_mid_training_is_recorded_with_its_signal_and_exits_143(
     record = _record(tmp_path)
     assert (record["status"], record["signal"]) == ("interrupted", signal.SIGTERM)
     assert record["steps"] == 21 and record["metrics"] == {} and synthetic_runs == []
+
+
+def test_a_resumed_run_records_the_training_time_of_both_sessions(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """The finished record's ``train_seconds`` is the checkpoint's total over both sessions,
+    not the interrupted record's partial time (smoke runs train in well under a second, where
+    an old rule kept the earlier record's time)."""
+    ticks = iter(range(10**9))  # the trainer's clock: 20 ms a reading, so the run takes < 1 s
+    monkeypatch.setattr(
+        gan_zoo.train.trainer, "time", SimpleNamespace(perf_counter=lambda: next(ticks) / 50)
+    )
+    real = Trainer.train_step
+
+    def sigterm_at_step_20(self, total_steps=None):
+        if self.step == 20:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", sigterm_at_step_20)
+    assert main([*FAST, "--out", str(tmp_path)]) == 128 + signal.SIGTERM
+    partial = _record(tmp_path)["train_seconds"]
+    monkeypatch.setattr(Trainer, "train_step", real)
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    elapsed = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)["elapsed"]
+    assert record["status"] == "complete" and record["resumed_from_step"] == 21
+    assert 0 < partial < elapsed < 1.0
+    assert record["train_seconds"] == round(elapsed, 2)
 
 
 def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
