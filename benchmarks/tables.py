@@ -22,6 +22,7 @@ import pandas as pd
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.anchors import anchors_for
 from benchmarks.records import has_records, load_records
+from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import headline, undeclared
@@ -204,15 +205,37 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
             )
         )
         if dataset in README_SECTIONS and readme is not None and readme.exists():
-            # the README shows the suite's own settings; runs with overrides stay in the full table
-            plain = [r for r in records if not r.get("overrides")]
-            compact, _ = dataset_tables(plain, dataset, intervals=False)
+            # the README shows the suite's own settings at one budget; runs with overrides and
+            # the other budgets stay in the full table
+            plain = [r for r in records if not r.get("overrides") and r.get("dataset") == dataset]
+            budget = headline_budget(plain)
+            compact, _ = dataset_tables(
+                [r for r in plain if r.get("budget") == budget], dataset, intervals=False
+            )
             section = README_SECTIONS[dataset]
             columns = ["seeds", *headline(dataset), "published"]
             update_readme(
-                readme, compact[[c for c in columns if c in compact.columns]], dataset, section
+                readme,
+                compact[[c for c in columns if c in compact.columns]],
+                dataset,
+                section,
+                budget,
             )
     return written
+
+
+def headline_budget(records: list[dict]) -> str:
+    """The budget a dataset's README table shows: the longest at which every model of the
+    records has a complete run, so the headline compares models, not budgets; without one such
+    budget, the one most models share (the longer on a tie)."""
+    order = list(BUDGETS)
+    done = [r for r in records if r.get("status") == "complete" and r.get("budget") in order]
+    models = {r["model"] for r in done}
+    covered = {b: {r["model"] for r in done if r["budget"] == b} for b in order}
+    full = [b for b in order if models and covered[b] == models]
+    if full:
+        return full[-1]
+    return max(reversed(order), key=lambda b: (len(covered[b]), order.index(b)))
 
 
 def replace_section(readme: Path, name: str, body: str) -> bool:
@@ -234,8 +257,13 @@ def replace_section(readme: Path, name: str, body: str) -> bool:
 DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "dsprites": "dSprites"}
 
 
-def update_readme(readme: Path, table: pd.DataFrame, dataset: str, section: str) -> bool:
-    """Write ``table`` into the README section ``section``; False if the README lacks it."""
+def update_readme(
+    readme: Path, table: pd.DataFrame, dataset: str, section: str, budget: str
+) -> bool:
+    """Write ``table`` (runs at ``budget``) into the README section ``section``; False if the
+    README lacks it."""
+    steps = BUDGETS[budget].steps if budget in BUDGETS else None
+    updates = f", {steps:,} updates" if steps else ""
     return replace_section(
         readme,
         section,
@@ -243,8 +271,8 @@ def update_readme(readme: Path, table: pd.DataFrame, dataset: str, section: str)
         "`results/records/` (mean ± std over seeds; every metric with 95% intervals in "
         f"`results/tables/{dataset}.md`, figures in `results/figures/`). Rows were made on the "
         "CPU unless they name a GPU (`@ ...`); seeds from different devices are never "
-        "averaged together. `(paper)` rows are the `paper` budget, the others `quick`:\n\n"
-        + to_markdown(table),
+        f"averaged together. Every model at the `{budget}` budget{updates} (the other budgets "
+        "and the runs with `--set` overrides are in the full table):\n\n" + to_markdown(table),
     )
 
 

@@ -12,14 +12,16 @@ from benchmarks.plots import write_plots
 from benchmarks.tables import README_END, README_START, write_tables
 
 
-def _record(out, model, seed, acc, fid, status="complete", overrides=None, dataset="mnist"):
+def _record(
+    out, model, seed, acc, fid, status="complete", overrides=None, dataset="mnist", budget="quick"
+):
     suffix = "__off" if overrides else ""
     metrics = {"code_acc_c1": acc, "fid": fid} if dataset == "mnist" else {"mig": acc, "sap": fid}
     rec = {
-        "run_id": f"{dataset}__{model}__quick__seed{seed}{suffix}",
+        "run_id": f"{dataset}__{model}__{budget}__seed{seed}{suffix}",
         "model": model,
         "dataset": dataset,
-        "budget": "quick",
+        "budget": budget,
         "seed": seed,
         "overrides": overrides or {},
         "status": status,
@@ -67,6 +69,26 @@ def test_tables_readme_and_figures_from_records(tmp_path):
     first = bars.read_bytes()
     write_plots(tmp_path)
     assert bars.read_bytes() == first  # same records, same file: no spurious diffs in results/
+
+
+def test_the_readme_compares_models_at_the_longest_budget_every_model_has(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    for seed in range(2):
+        _record(tmp_path, "gan", seed, 0.1, 30.0)
+        _record(tmp_path, "infogan", seed, 0.7, 20.0)
+    _record(tmp_path, "infogan", 0, 0.9, 5.0, budget="paper")
+    write_tables(tmp_path, readme)
+    text = readme.read_text()
+    # one model at paper is not a comparison: the headline stays at quick, where both are
+    assert "| infogan | 2 |" in text and "infogan (paper)" not in text
+    assert "`quick` budget, 1,000 updates" in text
+    _record(tmp_path, "gan", 0, 0.2, 8.0, budget="paper")
+    write_tables(tmp_path, readme)
+    text = readme.read_text()
+    assert "| infogan (paper) | 1 |" in text and "| gan (paper) | 1 |" in text
+    assert "| infogan | 2 |" not in text and "`paper` budget, 5,000 updates" in text
+    assert "| infogan | 2 |" in (tmp_path / "tables" / "mnist.md").read_text()  # kept in full
 
 
 def test_readme_gets_a_dsprites_section_only_where_it_has_the_markers(tmp_path):
