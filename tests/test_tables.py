@@ -13,9 +13,18 @@ from benchmarks.tables import README_END, README_START, write_tables
 
 
 def _record(
-    out, model, seed, acc, fid, status="complete", overrides=None, dataset="mnist", budget="quick"
+    out,
+    model,
+    seed,
+    acc,
+    fid,
+    status="complete",
+    overrides=None,
+    dataset="mnist",
+    budget="quick",
+    gpu=None,
 ):
-    suffix = "__off" if overrides else ""
+    suffix = ("__off" if overrides else "") + ("__gpu" if gpu else "")
     metrics = {"code_acc_c1": acc, "fid": fid} if dataset == "mnist" else {"mig": acc, "sap": fid}
     rec = {
         "run_id": f"{dataset}__{model}__{budget}__seed{seed}{suffix}",
@@ -31,6 +40,8 @@ def _record(
             {"step": 100.0, "loss_d": 1.1, "loss_g": 1.0},
         ],
     }
+    if gpu:
+        rec.update(device="cuda:0", gpu=gpu)
     (out / "records").mkdir(parents=True, exist_ok=True)
     (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))
 
@@ -125,6 +136,30 @@ def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     assert "+0.0167" in acc_row and "| yes |" in acc_row  # 0.9 - 0.8833, spread 0.1
     assert "| no |" in fid_row  # 10 vs 31: far outside a spread of 1
     assert main(["--out", str(tmp_path), "--model", "gan"]) == 2
+
+
+def test_equivalence_never_mixes_devices(tmp_path, capsys):
+    """GPU records beside the CPU ones change neither the CPU comparison nor its file; the GPU
+    one is compared on its own, under the GPU's name."""
+    from benchmarks.speed.equivalence import main
+
+    off = {"amp": "0", "channels_last": "0", "freeze_d_in_g": "0", "fused_adam": "0"}
+    for seed, (acc_on, acc_off) in enumerate([(0.80, 0.82), (0.90, 0.88), (1.00, 0.95)]):
+        _record(tmp_path, "infogan", seed, acc_on, 10.0, overrides=None)
+        _record(tmp_path, "infogan", seed, acc_off, 30.0 + seed, overrides=off)
+    for seed in (0, 1):
+        _record(tmp_path, "infogan", seed, 0.1 + seed / 10, 90.0 + seed, gpu="NVIDIA H100")
+        _record(tmp_path, "infogan", seed, 0.3, 70.0 - seed, overrides=off, gpu="NVIDIA H100")
+    assert main(["--out", str(tmp_path)]) == 0
+    cpu_md = (tmp_path / "speed" / "equivalence_mnist_infogan.md").read_text()
+    assert "+0.0167" in next(r for r in cpu_md.splitlines() if r.startswith("| code_acc_c1"))
+    assert "(n=3)" in cpu_md and "budget, cpu" in cpu_md
+    assert main(["--out", str(tmp_path), "--device", "cuda"]) == 0
+    gpu_md = (tmp_path / "speed" / "equivalence_mnist_infogan_NVIDIA-H100.md").read_text()
+    assert "budget, NVIDIA H100" in gpu_md and "(n=2)" in gpu_md
+    assert "-0.15" in next(r for r in gpu_md.splitlines() if r.startswith("| code_acc_c1"))
+    assert main(["--out", str(tmp_path), "--device", "mps"]) == 2
+    assert "no records made on 'mps'" in capsys.readouterr().err
 
 
 def test_speed_summary_states_the_ratios_and_the_peak(tmp_path):

@@ -24,8 +24,22 @@ ENCODER_VERSION = 2
 log = logging.getLogger(__name__)
 
 
+def trained_on() -> str:
+    """Where an encoder trained now would be trained: ``cuda``, or ``cpu`` and its thread count.
+
+    The encoder is part of Stacked GAN's model (G trains against it), and a CPU reduction's order
+    depends on the thread count, so an encoder from another setup would make the same run give
+    other numbers depending on what the cache happened to hold.
+    """
+    device = pick_device()
+    return "cuda" if device.type == "cuda" else f"{device.type}{torch.get_num_threads()}"
+
+
 def encoder_digest(dataset: ImageDataset, seed: int, epochs: int) -> str:
-    key = f"{dataset.name}|{dataset.split}|{dataset.info}|{seed}|{epochs}|v{ENCODER_VERSION}"
+    key = (
+        f"{dataset.name}|{dataset.split}|{dataset.info}|{seed}|{epochs}|{trained_on()}"
+        f"|v{ENCODER_VERSION}"
+    )
     return short_digest(key)
 
 
