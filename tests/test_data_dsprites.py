@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from pathlib import Path
 
 import numpy as np
@@ -278,11 +277,9 @@ def test_ground_truth_refuses_datasets_it_cannot_index() -> None:
 
 
 @pytest.mark.slow
-def test_full_generation_time_cache_and_reload(isolated_data: Path) -> None:
-    start = time.perf_counter()
+def test_full_generation_cache_and_reload(isolated_data: Path) -> None:
+    """(Its speed is a benchmark, ``benchmarks/speed``, not an assert here.)"""
     ds = load_dataset("dsprites")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 120, f"generating dSprites took {elapsed:.0f} s"
     assert ds.images.shape == (NUM_IMAGES, 1, 64, 64) and ds.images.dtype == torch.uint8
     subset = np.random.default_rng(11).integers(0, NUM_IMAGES, 300)
     np.testing.assert_array_equal(ds.images[subset, 0].numpy(), render(subset))
