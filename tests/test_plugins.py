@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from synthetic import synthetic_mnist
 
 from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError
@@ -55,11 +56,12 @@ def test_a_registered_name_cannot_be_registered_again():
         register("stacked_gan", "an alias taken")(lambda dataset, hp: None)
 
 
-def test_the_schedule_gives_five_critic_updates_per_generator_update(wgan_gp, mnist_small):
-    model = build("wgan_gp", mnist_small)
+def test_the_schedule_gives_five_critic_updates_per_generator_update(wgan_gp):
+    data = synthetic_mnist(2048)  # a model, not real digits (never skips); 10 batches, no wrap
+    model = build("wgan_gp", data)
     assert "wgan_gp" in available() and model.update_schedule.counts(0, {}) == (5, 1)
     trainer = Trainer(
-        model, mnist_small, Budget("t", 2, 1000, 1, ""), seed=0, device="cpu", progress=False
+        model, data, Budget("t", 2, 1000, 1, ""), seed=0, device="cpu", progress=False
     )
     assert isinstance(trainer.optimizers["d"], torch.optim.Adam)
     assert trainer.optimizers["d"].defaults["betas"] == (0.0, 0.9)
@@ -73,9 +75,9 @@ def test_the_schedule_gives_five_critic_updates_per_generator_update(wgan_gp, mn
     assert {"d_wasserstein", "d_gp", "g_wasserstein"} <= set(result.history[-1])
 
 
-def test_plugin_hyperparameters_are_validated(wgan_gp, mnist_small):
+def test_plugin_hyperparameters_are_validated(wgan_gp):
     with pytest.raises(ConfigError, match="n_critic=0 is not allowed"):
-        build("wgan_gp", mnist_small, n_critic="0")
+        build("wgan_gp", synthetic_mnist(64), n_critic="0")
 
 
 def test_the_runner_lists_trains_and_evaluates_an_installed_plugin(tmp_path, real_data_root):
