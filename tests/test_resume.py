@@ -205,3 +205,25 @@ def test_a_checkpoint_from_another_kind_of_device_is_refused_saying_what_to_do(d
         f"the checkpoint in {tmp_path} was written on cuda and cannot resume on cpu; "
         "rerun on cuda (--device cuda) or start again with --force"
     )
+
+
+def test_a_checkpoint_from_before_devices_were_recorded_is_told_apart_by_its_generator(
+    data, tmp_path
+):
+    """Checkpoints written before ``device_type`` was stored still resume on the CPU that wrote
+    them; one whose generator state is a CUDA generator's (16 bytes) is refused in the one line."""
+    cpu = torch.device("cpu")
+    _trainer(data, tmp_path, cpu, stop_after=2).fit()
+    legacy = _ckpt(tmp_path)
+    del legacy["device_type"]
+    torch.save(legacy, tmp_path / "checkpoint.pt")
+    resumed = _trainer(data, tmp_path, cpu).fit()
+    assert resumed.status == "complete" and resumed.resumed_from == 2
+
+    _trainer(data, tmp_path / "gpu", cpu, stop_after=2).fit()
+    from_gpu = _ckpt(tmp_path / "gpu")
+    del from_gpu["device_type"]
+    from_gpu["generator"] = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's seed+offset
+    torch.save(from_gpu, tmp_path / "gpu" / "checkpoint.pt")
+    with pytest.raises(ConfigError, match=r"written on cuda and cannot resume on cpu;"):
+        _trainer(data, tmp_path / "gpu", cpu).fit()
