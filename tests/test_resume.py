@@ -227,3 +227,15 @@ def test_a_checkpoint_from_before_devices_were_recorded_is_told_apart_by_its_gen
     torch.save(from_gpu, tmp_path / "gpu" / "checkpoint.pt")
     with pytest.raises(ConfigError, match=r"written on cuda and cannot resume on cpu;"):
         _trainer(data, tmp_path / "gpu", cpu).fit()
+
+
+def test_a_checkpoint_with_curve_rows_loads_into_a_trainer_without_a_probe(data, tmp_path):
+    """Reading a run's weights back (a notebook, evaluation) needs no learning-curve probe:
+    the curve rows a checkpoint carries are then left alone."""
+    cpu = torch.device("cpu")
+    _trainer(data, tmp_path, cpu, stop_after=4).fit()
+    saved = _ckpt(tmp_path)
+    saved["curve"] = {"rows": [{"step": 4, "fid": 9.0}], "seconds": 1.5}
+    reader = _trainer(data, tmp_path / "reader", cpu)
+    assert reader.curve is None
+    assert reader.load(saved) == "interrupted" and reader.step == 4
