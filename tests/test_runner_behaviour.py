@@ -140,6 +140,12 @@ def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
     assert _record(tmp_path)["status"] == "complete"
 
 
+def test_force_on_a_run_that_never_started_just_runs_it(tmp_path, synthetic_runs, counted):
+    """``--force`` over a plan with new runs (no folder, no history yet) is an ordinary run."""
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(30)) and _record(tmp_path)["status"] == "complete"
+
+
 def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     tmp_path, synthetic_runs, monkeypatch, capsys
 ):
