@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 import torch
 from synthetic import synthetic_mnist
@@ -31,6 +32,7 @@ from benchmarks.environment import git_commit
 from benchmarks.records import load_records
 from benchmarks.run import main
 from benchmarks.tables import dataset_tables
+from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import DataError
 from gan_zoo.train import Trainer
 
@@ -393,6 +395,12 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     device_type = record["device"].split(":")[0]  # speed defaults differ per device type
     assert record["hparams"] == hparams_for("gan", "mnist", {"batch_size": 16}, device_type)
     assert record["hparams"]["batch_size"] == 16
+    # the loss history the training plots read, and the speed the equivalence table compares
+    history = pd.read_csv(tmp_path / "runs" / RUN / "history.csv").to_dict("records")
+    assert [row["step"] for row in record["history"]] == [row["step"] for row in history]
+    assert record["history"] and record["history"][-1]["step"] == 30
+    assert record["images_per_second"] > 0
+    assert record["images_per_second"] == round(record["images_per_second"], 1)
     assert record["versions"]["python"] == platform.python_version()
     assert "torch" in record["versions"]
     steps = list(curve_steps(30))
@@ -411,6 +419,30 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
         "inception": False,
         "inception_weights": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("model", "dataset", "own"),
+    [("cgan", "mnist", {"num_cat": 0}), ("gan", "dsprites", {"noise_dim": 5, "batch_size": 64})],
+)
+def test_the_record_holds_the_hyperparameters_of_its_model_and_dataset(
+    model, dataset, own, tmp_path, synthetic_runs, monkeypatch
+):
+    """A model's and a dataset's own defaults reach the record (for gan on MNIST they are the
+    common ones, so a record built for the wrong model or dataset would look the same)."""
+    from gan_zoo.config import hparams_for
+
+    if dataset == "dsprites":  # 64 x 64 unlabelled images shaped like dSprites
+        images = torch.randint(0, 2, (256, 1, 64, 64), dtype=torch.uint8) * 255
+        data = ImageDataset("dsprites", "train", images, None, 0, "synthetic dSprites shape")
+        monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+    argv = ["--models", model, "--dataset", dataset, "--budget", "smoke", "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path), "--set", "lr_d=1e-4"]) == 0
+    (path,) = (tmp_path / "records").glob("*.json")
+    record = json.loads(path.read_text())
+    device_type = record["device"].split(":")[0]
+    assert record["hparams"] == hparams_for(model, dataset, {"lr_d": "1e-4"}, device_type)
+    assert own.items() <= record["hparams"].items()
 
 
 def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
