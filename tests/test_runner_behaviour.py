@@ -399,14 +399,16 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     history = pd.read_csv(tmp_path / "runs" / RUN / "history.csv").to_dict("records")
     assert [row["step"] for row in record["history"]] == [row["step"] for row in history]
     assert record["history"] and record["history"][-1]["step"] == 30
-    assert record["images_per_second"] > 0
-    assert record["images_per_second"] == round(record["images_per_second"], 1)
+    # 30 steps of 16 images over the training time (the probe's time is in neither)
+    assert record["images_per_second"] == pytest.approx(30 * 16 / record["train_seconds"], rel=0.5)
     assert record["versions"]["python"] == platform.python_version()
     assert "torch" in record["versions"]
     steps = list(curve_steps(30))
     assert record["curve_protocol"] == {"samples": 200, "bank_seed": 20_000, "steps": steps}
     assert [point["step"] for point in record["curve"]] == steps
     assert "fid" in record["curve"][-1] and record["curve_seconds"] > 0
+    saved = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)
+    assert record["curve_seconds"] == round(saved["curve"]["seconds"], 2)  # the probe's own total
     # real train against test at the evaluation's sample count (200, so 20 per class)
     floors = {**quality_floor("mnist", num_samples=200), **intra_class_floor("mnist", per_class=20)}
     assert record["floors"] == floors
