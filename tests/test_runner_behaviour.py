@@ -69,13 +69,18 @@ def synthetic_runs(monkeypatch):
     evaluated: list[int] = []
 
     def fake_evaluate(model, dataset, run_dir, seed=0, **kwargs):
+        assert isinstance(dataset, ImageDataset), "the evaluation gets the run's training data"
         params = torch.cat([p.detach().flatten() for p in model.parameters()])
         assert torch.isfinite(params).all(), "a NaN model must never be evaluated"
         evaluated.append(seed)
         details = {"run_dir": str(run_dir), **kwargs}
         return {"fid": 10.0 + seed, "code_acc_c1": 0.5 + seed / 10}, details
 
-    monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+    def fake_dataset(name, root):
+        assert name == "mnist", f"the run asked for the dataset {name!r}"
+        return data
+
+    monkeypatch.setattr(benchmarks.execute, "cached_dataset", fake_dataset)
     monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
     return evaluated
 
@@ -146,6 +151,13 @@ def test_force_on_a_run_that_never_started_just_runs_it(tmp_path, synthetic_runs
     """``--force`` over a plan with new runs (no folder, no history yet) is an ordinary run."""
     assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
     assert counted == list(range(30)) and _record(tmp_path)["status"] == "complete"
+
+
+def test_the_evaluation_is_seeded_by_the_run(tmp_path, synthetic_runs):
+    assert main([*FAST, "--out", str(tmp_path), "--seeds", "1,"]) == 0
+    assert synthetic_runs == [1]
+    (path,) = (tmp_path / "records").glob("*.json")
+    assert json.loads(path.read_text())["metrics"]["fid"] == 11.0  # the stand-in's 10 + seed
 
 
 def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
