@@ -161,7 +161,7 @@ def test_the_evaluation_is_seeded_by_the_run(tmp_path, synthetic_runs):
 
 
 def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
-    tmp_path, synthetic_runs, monkeypatch, capsys
+    tmp_path, synthetic_runs, monkeypatch, capsys, caplog
 ):
     real_train_run = benchmarks.execute.train_run
 
@@ -177,6 +177,9 @@ def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     assert record["status"] == "failed" and record["error"] == "RuntimeError: boom in training"
     assert "boom in training" in record["traceback"] and record["metrics"] == {}
     assert synthetic_runs == []
+    # the log names the run beside the traceback (several runs may fail in one invocation)
+    crashes = [r for r in caplog.records if r.name == "benchmarks.execute" and r.exc_info]
+    assert [r.getMessage() for r in crashes] == [f"run {RUN} failed"]
 
     monkeypatch.setattr(benchmarks.execute, "train_run", real_train_run)
     assert main([*FAST, "--out", str(tmp_path)]) == 0
