@@ -90,9 +90,8 @@ def execute_run(
                 "run_id": spec.run_id,
                 **spec.as_dict(),
                 "status": "locked",
-                "owner": lock.owner,
                 "error": f"being run by {lock.describe_owner()}",
-                "skipped": True,
+                "skipped": True,  # never written, by this process or by Ray's driver
             }
         if not force and (done := complete_record(out, spec.run_id)) is not None:
             return done  # finished by the process that held it while this one planned

@@ -160,6 +160,20 @@ def test_the_evaluation_is_seeded_by_the_run(tmp_path, synthetic_runs):
     assert json.loads(path.read_text())["metrics"]["fid"] == 11.0  # the stand-in's 10 + seed
 
 
+def test_a_held_run_comes_back_marked_skipped_so_no_executor_writes_it(tmp_path, synthetic_runs):
+    """Ray's driver writes every record not marked skipped: a held run must be marked."""
+    from benchmarks.execute import execute_run, runs_root
+    from benchmarks.run_lock import RunLock
+
+    spec = _spec()
+    with RunLock(runs_root(tmp_path) / f"{spec.run_id}.lock") as held:
+        assert held.acquired
+        record = execute_run(spec, tmp_path, progress=False)
+    assert record["status"] == "locked" and record["skipped"] is True
+    assert f"pid {os.getpid()}" in record["error"] and synthetic_runs == []
+    assert not (tmp_path / "records").exists()
+
+
 def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     tmp_path, synthetic_runs, monkeypatch, capsys, caplog
 ):
