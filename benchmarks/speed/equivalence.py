@@ -75,10 +75,10 @@ def records_device(labels: list[str], wanted: str) -> str:
     if wanted in present:
         return wanted
     gpus = [label for label in present if label != "cpu"]
-    if wanted.split(":")[0] == "cuda" and len(gpus) == 1:
-        return gpus[0]
     if wanted.split(":")[0] == "cuda" and gpus:
-        raise ValueError(f"records from several GPUs ({', '.join(gpus)}): name one with --device")
+        if len(gpus) > 1:
+            raise ValueError(f"records from several GPUs ({', '.join(gpus)}): name one with --device")
+        return gpus[0]
     raise ValueError(
         f"no records made on {wanted!r} (devices in the records: {', '.join(present) or 'none'})"
     )
