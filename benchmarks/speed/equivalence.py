@@ -77,7 +77,9 @@ def records_device(labels: list[str], wanted: str) -> str:
     gpus = [label for label in present if label != "cpu"]
     if wanted.split(":")[0] == "cuda" and gpus:
         if len(gpus) > 1:
-            raise ValueError(f"records from several GPUs ({', '.join(gpus)}): name one with --device")
+            raise ValueError(
+                f"records from several GPUs ({', '.join(gpus)}): name one with --device"
+            )
         return gpus[0]
     raise ValueError(
         f"no records made on {wanted!r} (devices in the records: {', '.join(present) or 'none'})"
