@@ -9,6 +9,8 @@ CPU and, where one is present, on CUDA.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -129,32 +131,14 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return starts
 
 
-#: the selection's files, cheapest first (unit tests, then small training, then runner runs)
-_COST_ORDER = (
-    "test_records.py",
-    "test_io.py",
-    "test_aggregate.py",
-    "test_tables.py",
-    "test_runner.py",
-    "test_checkpoints.py",
-    "test_resume.py",
-    "test_runner_behaviour.py",
-)
-#: within a file: the test that checks the most goes first, three CLI processes go last
-_FIRST = ("test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with",)
-_LAST = ("test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step",)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under mutmut, run the cheapest tests first: it stops at the first failure, so a mutant a
-    unit test kills dies in a second instead of after minutes of training runs."""
-    if not os.environ.get("MUTANT_UNDER_TEST"):
+    """Under mutmut, run the fastest tests first (by the durations its stats run measured):
+    mutmut hands over its tests in no useful order and stops at the first failure, so a mutant
+    that a one-second test kills would otherwise wait for minutes of training runs first."""
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
         return
-
-    def cost(item: pytest.Item) -> tuple[int, bool, int]:
-        name = item.path.name
-        rank = _COST_ORDER.index(name) if name in _COST_ORDER else len(_COST_ORDER)
-        within = 0 if item.name in _FIRST else 2 if item.name in _LAST else 1
-        return rank, "mnist_small" in getattr(item, "fixturenames", ()), within
-
-    items.sort(key=cost)
+    stats = Path(__file__).resolve().parent.parent / "mutmut-stats.json"
+    if not stats.is_file():
+        return
+    durations = json.loads(stats.read_text()).get("duration_by_test", {})
+    items.sort(key=lambda item: durations.get(item.nodeid, math.inf))

@@ -1,0 +1,110 @@
+"""Update schedules (more than one D or G update per step), observed on the trainer itself.
+
+WGAN-GP's five critic updates per generator update are the common case; Stacked GAN's CIFAR
+code varies the count. Every extra update must read its own real batch with its labels, draw
+fresh latents from the run's generator on the run's device, and pass them to the model's hooks;
+a slip there trains a conditional critic on unlabelled batches or breaks a seed's
+reproducibility, and nothing else in the suite would notice. Built on synthetic data.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from synthetic import synthetic_mnist
+
+from gan_zoo.config import Budget
+from gan_zoo.models import build
+from gan_zoo.models.base import UpdateSchedule
+from gan_zoo.models.latent import LatentLayout
+from gan_zoo.train import Trainer
+from gan_zoo.train.seeding import seed_everything
+
+D_STEPS, G_STEPS = 3, 2
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synthetic_mnist(256)
+
+
+def _trainer(data, device, seed: int = 0, steps: int = 2) -> Trainer:
+    model = build("cgan", data, batch_size=16)  # conditional: its hooks need the labels
+    model.update_schedule = UpdateSchedule(d_steps=D_STEPS, g_steps=G_STEPS)
+    budget = Budget("t", steps, 1000, 1, "test")
+    return Trainer(model, data, budget, seed, device=device, progress=False)
+
+
+def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(
+    data, device, monkeypatch
+):
+    trainer = _trainer(data, device)
+    model = trainer.model
+    calls: list[tuple[str, tuple]] = []
+
+    def spy(name, original):
+        def record(*args):
+            out = original(*args)
+            calls.append((name, args, out))
+            return out
+
+        return record
+
+    for hook in ("fake_pass", "d_context", "g_context"):
+        setattr(model, hook, spy(hook, getattr(model, hook)))
+    trainer._next_batch = spy("batch", trainer._next_batch)
+    sample = LatentLayout.sample
+    monkeypatch.setattr(
+        LatentLayout, "sample", lambda self, *a: spy("latent", lambda *b: sample(self, *b))(*a)
+    )
+
+    trainer.train_step()
+
+    names = [name for name, _, _ in calls]
+    d_only = ["batch", "latent", "fake_pass", "d_context"]
+    main = ["batch", "latent", "fake_pass", "d_context", "g_context"]
+    extra_g = ["latent", "fake_pass", "g_context"]
+    assert names == d_only * (D_STEPS - 1) + main + extra_g * (G_STEPS - 1)
+    batch = latent = fakes = None
+    for name, args, out in calls:
+        if name == "batch":
+            batch = out
+            assert out[1] is not None  # the labels of a labelled dataset
+        elif name == "latent":
+            latent = out
+            # each draw: a batch's worth, from the run's generator, on the run's device
+            assert args == (16, trainer.generator, trainer.device)
+        elif name == "fake_pass":
+            fakes = out
+            assert args[0] is latent and args[1] is batch[0] and args[2] is batch[1]
+        else:  # d_context and g_context: the batch, these fakes and their latents
+            assert args[0] is batch[0] and args[1] is batch[1]
+            assert args[2] is fakes and args[3] is latent
+    draws = [out for name, _, out in calls if name == "latent"]
+    assert len({id(d) for d in draws}) == len(draws) == D_STEPS + G_STEPS - 1
+    batches = [out[0] for name, _, out in calls if name == "batch"]
+    assert not any(torch.equal(a, b) for a, b in zip(batches, batches[1:], strict=False))
+
+
+def test_each_player_steps_as_often_as_the_schedule_says(data, device):
+    trainer = _trainer(data, device, steps=2)
+    result = trainer.fit()
+    assert result.status == "complete" and result.step == 2
+    d_state = next(iter(trainer.optimizers["d"].state.values()))
+    g_state = next(iter(trainer.optimizers["g"].state.values()))
+    assert int(d_state["step"]) == 2 * D_STEPS and int(g_state["step"]) == 2 * G_STEPS
+
+
+def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(data, device):
+    """The extra updates draw from the run's generator, never the global one."""
+
+    def weights(global_seed: int, seed: int = 0) -> torch.Tensor:
+        seed_everything(seed)  # the same initial weights for the same seed
+        trainer = _trainer(data, device, seed=seed)
+        torch.manual_seed(global_seed)
+        trainer.fit()
+        return torch.cat([p.detach().flatten().cpu() for p in trainer.model.parameters()])
+
+    first = weights(1)
+    assert torch.equal(first, weights(2))
+    assert not torch.equal(first, weights(1, seed=1))
