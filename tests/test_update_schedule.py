@@ -9,6 +9,8 @@ reproducibility, and nothing else in the suite would notice. Built on synthetic 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 import torch
 from synthetic import synthetic_mnist
@@ -83,7 +85,7 @@ def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(
     draws = [out for name, _, out in calls if name == "latent"]
     assert len({id(d) for d in draws}) == len(draws) == D_STEPS + G_STEPS - 1
     batches = [out[0] for name, _, out in calls if name == "batch"]
-    assert not any(torch.equal(a, b) for a, b in zip(batches, batches[1:], strict=False))
+    assert not any(torch.equal(a, b) for a, b in pairwise(batches))
 
 
 def test_each_player_steps_as_often_as_the_schedule_says(data, device):
