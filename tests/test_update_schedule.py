@@ -37,9 +37,7 @@ def _trainer(data, device, seed: int = 0, steps: int = 2) -> Trainer:
     return Trainer(model, data, budget, seed, device=device, progress=False)
 
 
-def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(
-    data, device, monkeypatch
-):
+def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(data, device, monkeypatch):
     trainer = _trainer(data, device)
     model = trainer.model
     calls: list[tuple[str, tuple]] = []
