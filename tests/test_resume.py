@@ -96,6 +96,17 @@ def test_resuming_restores_optimiser_state_history_and_step(data, tmp_path, devi
         assert [r["step"] for r in resumed.history] == [r["step"] for r in straight.history]
 
 
+def test_a_checkpoint_names_the_setup_that_wrote_it(data, tmp_path):
+    """A checkpoint read on its own says which hyperparameters, budget, seed and device made
+    it (nothing else records how an abandoned run was set up)."""
+    trainer = _trainer(data, tmp_path, "cpu", stop_after=4)
+    trainer.fit()
+    saved = _ckpt(tmp_path)
+    assert saved["hparams"] == trainer.model.hparams and saved["hparams"]["batch_size"] == 16
+    assert saved["budget"] == BUDGET.as_dict() and saved["seed"] == 3
+    assert saved["device_type"] == "cpu" and saved["status"] == "interrupted"
+
+
 def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     first = _trainer(data, tmp_path, device).fit()
     assert first.status == "complete" and len(counted) == 12
