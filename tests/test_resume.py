@@ -19,6 +19,7 @@ from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
 from gan_zoo.train import Trainer
+from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.seeding import seed_everything
 
 #: 12 steps, a checkpoint every 4, a history row every 2
@@ -105,6 +106,9 @@ def test_a_checkpoint_names_the_setup_that_wrote_it(data, tmp_path):
     assert saved["hparams"] == trainer.model.hparams and saved["hparams"]["batch_size"] == 16
     assert saved["budget"] == BUDGET.as_dict() and saved["seed"] == 3
     assert saved["device_type"] == "cpu" and saved["status"] == "interrupted"
+    # the checkpoint before it, written mid-training, says the run was still going
+    previous = torch.load(CheckpointFiles(tmp_path).previous, weights_only=False)
+    assert (previous["step"], previous["status"]) == (4, "running")
 
 
 def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
@@ -115,6 +119,9 @@ def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     assert (again.status, again.step) == ("complete", 12)
     assert counted == []
     assert again.history == first.history
+    # its speed is the finished run's, read off the checkpoint, not zero
+    assert again.seconds == _ckpt(tmp_path)["elapsed"] > 0
+    assert again.images_per_second == pytest.approx(12 * 16 / again.seconds)
 
 
 def _poison_from(trainer: Trainer, bad_step: int) -> None:
