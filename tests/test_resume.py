@@ -8,12 +8,15 @@ checkpoint itself. Built on synthetic data: no real digits are needed.
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from dataclasses import replace
 
 import pytest
 import torch
 from synthetic import synthetic_mnist
+from tqdm import tqdm
 
 from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError
@@ -65,6 +68,29 @@ def test_an_interrupted_run_resumes_at_its_step_and_trains_only_the_rest(
     assert (done.status, done.step) == ("complete", 12)
     assert counted == list(range(5, 12))  # restarts at step 5, not 0
     assert [row["step"] for row in done.history] == [2, 4, 6, 8, 10, 12]
+
+
+def test_a_resumed_run_shows_progress_from_its_step_to_the_budget(data, tmp_path, monkeypatch):
+    """The bar of a resumed run starts at the checkpoint's step, counts to the budget, names
+    the run and shows the losses (tqdm writes to a buffer here; progress=False still hides it)."""
+    import gan_zoo.train.trainer as trainer_module
+
+    bars: list[tuple[dict, tqdm]] = []
+
+    def recording_bar(**kwargs):
+        bar = tqdm(**{**kwargs, "disable": False, "file": io.StringIO()})
+        bars.append((kwargs, bar))
+        return bar
+
+    monkeypatch.setattr(trainer_module, "progress_bar", recording_bar)
+    _trainer(data, tmp_path, "cpu", stop_after=5).fit()
+    _trainer(data, tmp_path, "cpu").fit()
+    (cut, cut_bar), (resumed, resumed_bar) = bars
+    assert (cut["initial"], cut["total"], cut_bar.n) == (0, 12, 5)
+    assert (resumed["initial"], resumed["total"], resumed_bar.n) == (5, 12, 12)
+    assert cut["desc"] == resumed["desc"] == "infogan seed 3"
+    assert cut["disable"] is True  # the trainer was built with progress=False
+    assert re.fullmatch(r"loss_d=[-0-9.e]+, loss_g=[-0-9.e]+, li_c1=[-0-9.e]+", resumed_bar.postfix)
 
 
 def test_resuming_restores_optimiser_state_history_and_step(data, tmp_path, device):
@@ -122,6 +148,13 @@ def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     # its speed is the finished run's, read off the checkpoint, not zero
     assert again.seconds == _ckpt(tmp_path)["elapsed"] > 0
     assert again.images_per_second == pytest.approx(12 * 16 / again.seconds)
+    assert again.resumed_from == 12  # this session started (and ended) at step 12
+    # a checkpoint from before training time was recorded: no speed, rather than a made-up one
+    legacy = _ckpt(tmp_path)
+    del legacy["elapsed"]
+    torch.save(legacy, tmp_path / "checkpoint.pt")
+    old = _trainer(data, tmp_path, device).fit()
+    assert (old.status, old.seconds, old.images_per_second) == ("complete", 0.0, 0.0)
 
 
 def _poison_from(trainer: Trainer, bad_step: int) -> None:
