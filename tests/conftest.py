@@ -12,12 +12,21 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from pathlib import Path
 
 import pytest
 import torch
+from tqdm import tqdm
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# tqdm's defaults outlive a test: a monitor thread, and a lock shared across processes. A process
+# forked later (mutmut forks one per mutant from the process that ran the tests) inherits the
+# lock, held for good if the thread held it at the fork or a child died holding it, and hangs.
+tqdm.monitor_interval = 0
+tqdm.set_lock(threading.RLock())
+
 MNIST_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",

@@ -83,9 +83,6 @@ def test_a_resumed_run_shows_progress_from_its_step_to_the_budget(data, tmp_path
         return bar
 
     monkeypatch.setattr(trainer_module, "progress_bar", recording_bar)
-    # no monitor thread: it would outlive the test, and a process forked later (mutmut forks one
-    # per mutant) could inherit tqdm's lock held by it and hang
-    monkeypatch.setattr(tqdm, "monitor_interval", 0)
     _trainer(data, tmp_path, "cpu", stop_after=5).fit()
     _trainer(data, tmp_path, "cpu").fit()
     (cut, cut_bar), (resumed, resumed_bar) = bars
