@@ -231,6 +231,24 @@ def test_a_divergence_found_at_a_later_check_is_dated_to_its_step_and_never_chec
     assert all(math.isfinite(v) for v in result.history[0].values())
 
 
+@pytest.mark.parametrize(("bad", "seen_at"), [(5, 6), (7, 8), (10, 10)])
+def test_a_divergence_stops_the_run_at_the_first_check_point_after_it(
+    data, tmp_path, counted, bad, seen_at
+):
+    """Every check point reads the watch: here the history row every 3 steps (NaN at 5, seen at
+    6), the checkpoint every 4 (7, seen at 8) and the last step (10, which is neither). The run
+    trains no further, no checkpoint ever holds the NaN weights, and a NaN in the last
+    interval is not a complete run."""
+    trainer = _trainer(data, tmp_path, "cpu", budget=Budget("t", 10, 4, 3, "test"))
+    _poison_from(trainer, bad)
+    result = trainer.fit()
+    assert (result.status, result.error) == ("diverged", f"non-finite loss at step {bad}")
+    assert counted == list(range(seen_at))
+    saved = _ckpt(tmp_path)
+    assert (saved["status"], saved["step"]) == ("diverged", 4 * ((bad - 1) // 4))
+    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+
+
 def test_a_resumed_run_counts_the_training_time_of_every_session(data, tmp_path, device):
     """The record's train_seconds is the whole run's, not the last session's."""
     _trainer(data, tmp_path, device, stop_after=5).fit()
