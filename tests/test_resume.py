@@ -34,10 +34,10 @@ def data():
     return synthetic_mnist(256)
 
 
-def _trainer(data, run_dir, device, stop_after=None, name="infogan", budget=BUDGET):
+def _trainer(data, run_dir, device, stop_after=None, name="infogan", budget=BUDGET, probe=None):
     seed_everything(3)
     model = build(name, data, batch_size=16)
-    return Trainer(model, data, budget, 3, run_dir, device, False, stop_after)
+    return Trainer(model, data, budget, 3, run_dir, device, False, stop_after, probe)
 
 
 def _ckpt(run_dir):
@@ -247,6 +247,24 @@ def test_a_divergence_stops_the_run_at_the_first_check_point_after_it(
     saved = _ckpt(tmp_path)
     assert (saved["status"], saved["step"]) == ("diverged", 4 * ((bad - 1) // 4))
     assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+
+
+def test_a_divergence_is_caught_before_the_probe_measures_the_model(data, tmp_path, counted):
+    """A curve step is a check point too: a model that went NaN on it is never measured."""
+    measured: list[bool] = []
+
+    class FiniteProbe:
+        steps = (5,)
+
+        def __call__(self, model):
+            measured.append(all(bool(torch.isfinite(p).all()) for p in model.parameters()))
+            return {"finite": float(measured[-1])}
+
+    budget = Budget("t", 10, 4, 3, "test")  # step 5 is neither a history row nor a checkpoint
+    trainer = _trainer(data, tmp_path, "cpu", budget=budget, probe=FiniteProbe())
+    _poison_from(trainer, 5)
+    assert trainer.fit().status == "diverged"
+    assert counted == list(range(5)) and measured == []
 
 
 def test_a_resumed_run_counts_the_training_time_of_every_session(data, tmp_path, device):
