@@ -30,9 +30,11 @@ def data():
     return synthetic_mnist(256)
 
 
-def _trainer(data, device, seed: int = 0, steps: int = 2) -> Trainer:
+def _trainer(data, device, seed: int = 0, steps: int = 2, global_seed: int | None = None):
     model = build("cgan", data, batch_size=16)  # conditional: its hooks need the labels
     model.update_schedule = UpdateSchedule(d_steps=D_STEPS, g_steps=G_STEPS)
+    if global_seed is not None:  # the global RNG from here on is not the run's business
+        torch.manual_seed(global_seed)
     budget = Budget("t", steps, 1000, 1, "test")
     return Trainer(model, data, budget, seed, device=device, progress=False)
 
@@ -96,12 +98,12 @@ def test_each_player_steps_as_often_as_the_schedule_says(data, device):
 
 
 def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(data, device):
-    """The extra updates draw from the run's generator, never the global one."""
+    """Batches and the extra updates' latents come from the run's generator, never the global
+    one (which is reseeded after the model is built)."""
 
     def weights(global_seed: int, seed: int = 0) -> torch.Tensor:
         seed_everything(seed)  # the same initial weights for the same seed
-        trainer = _trainer(data, device, seed=seed)
-        torch.manual_seed(global_seed)
+        trainer = _trainer(data, device, seed=seed, global_seed=global_seed)
         trainer.fit()
         return torch.cat([p.detach().flatten().cpu() for p in trainer.model.parameters()])
 
