@@ -110,3 +110,21 @@ def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(data, device):
     first = weights(1)
     assert torch.equal(first, weights(2))
     assert not torch.equal(first, weights(1, seed=1))
+
+
+def test_a_schedule_rule_reads_the_logs_of_the_step_before(data):
+    """A rule such as Stacked GAN's (more D updates while D's loss is low) sees the previous
+    step's logs, and an empty mapping at the first step."""
+    seen: list[tuple[int, dict]] = []
+
+    def rule(step, logs):
+        seen.append((step, {k: float(v) for k, v in logs.items()}))
+        return 1
+
+    model = build("cgan", data, batch_size=16)
+    model.update_schedule = UpdateSchedule(d_steps=rule)
+    budget = Budget("t", 3, 1000, 1, "test")
+    result = Trainer(model, data, budget, 0, device="cpu", progress=False).fit()
+    assert [step for step, _ in seen] == [0, 1, 2] and seen[0][1] == {}
+    for (_, logs), row in zip(seen[1:], result.history, strict=False):
+        assert logs["loss_d"] == pytest.approx(row["loss_d"])
