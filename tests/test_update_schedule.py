@@ -128,3 +128,20 @@ def test_a_schedule_rule_reads_the_logs_of_the_step_before(data):
     assert [step for step, _ in seen] == [0, 1, 2] and seen[0][1] == {}
     for (_, logs), row in zip(seen[1:], result.history, strict=False):
         assert logs["loss_d"] == pytest.approx(row["loss_d"])
+
+
+def test_stacked_gan_trains_its_levels_apart_then_jointly_from_its_fraction_of_the_budget(data):
+    """The trainer tells the model each step and the budget, so Stacked GAN switches from
+    independent to joint training at ``independent_fraction`` of the run."""
+    model = build("sgan", data, batch_size=16)
+    trainer = Trainer(
+        model, data, Budget("t", 10, 1000, 5, "test"), 0, device="cpu", progress=False
+    )
+    switch = int(model.hparams["independent_fraction"] * 10)
+    assert 0 < switch < 10
+    joint = []
+    for step in range(10):
+        trainer.step = step
+        trainer.train_step()
+        joint.append(model.joint)
+    assert joint == [step >= switch for step in range(10)]
