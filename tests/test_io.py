@@ -77,9 +77,10 @@ def test_a_temp_file_left_by_a_kill_is_never_read_as_a_record(tmp_path, monkeypa
     def killed(src, dst):
         raise Crash
 
-    monkeypatch.setattr(io.os, "replace", killed)
-    monkeypatch.setattr(io.os, "unlink", lambda p: None)  # a kill runs no clean-up
-    with pytest.raises(Crash):
+    # scoped: os is shared, and pytest's own clean-up of tmp_path needs the real unlink
+    with monkeypatch.context() as patch, pytest.raises(Crash):
+        patch.setattr(io.os, "replace", killed)
+        patch.setattr(io.os, "unlink", lambda p: None)  # a kill runs no clean-up
         write_record(tmp_path, {"run_id": "b", "status": "complete"})
     assert len(_leftovers(tmp_path / "records")) == 1
     assert [r["run_id"] for r in load_records(tmp_path)] == ["a"]
