@@ -12,6 +12,7 @@ import io
 import math
 import re
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -277,6 +278,94 @@ def test_a_resumed_run_counts_the_training_time_of_every_session(data, tmp_path,
     done = _trainer(data, tmp_path, device).fit()
     assert done.status == "complete"
     assert 1000.0 < done.seconds < 1000.0 + 600
+
+
+class _Clock:
+    """The trainer's and the probe's ``perf_counter``: a training step takes 1 s, a probe 100 s."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _SlowProbe:
+    steps = (2, 5, 10)
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def __call__(self, model) -> dict[str, float]:
+        self.clock.now += 100.0
+        return {"probed": 1.0}
+
+
+def _timed_trainer(data, run_dir, clock, monkeypatch, stop_after=None) -> Trainer:
+    import gan_zoo.train.probe as probe_module
+    import gan_zoo.train.trainer as trainer_module
+
+    for module in (trainer_module, probe_module):
+        monkeypatch.setattr(module, "time", SimpleNamespace(perf_counter=clock))
+    budget = Budget("t", 10, 4, 3, "test")
+    trainer = _trainer(data, run_dir, "cpu", stop_after, budget=budget, probe=_SlowProbe(clock))
+    real_step = trainer.train_step
+
+    def one_second_step(total_steps=None):
+        clock.now += 1.0
+        return real_step(total_steps)
+
+    trainer.train_step = one_second_step
+    return trainer
+
+
+def test_training_time_and_speed_count_the_steps_and_never_the_probe(data, tmp_path, monkeypatch):
+    """On a clock where each step takes 1 s and each of the 3 probes 100 s, a 10-step run
+    trained for exactly 10 s at 16 images/s (batch 16); every curve row and checkpoint holds
+    the training seconds up to its step; a run cut at step 6 and resumed trains 4 more steps
+    in 4 s and reports the whole run's 10 s."""
+    clock = _Clock()
+    run = _timed_trainer(data, tmp_path / "whole", clock, monkeypatch).fit()
+    assert (run.status, run.seconds, run.images_per_second) == ("complete", 10.0, 16.0)
+    saved = _ckpt(tmp_path / "whole")
+    assert [r["train_seconds"] for r in saved["curve"]["rows"]] == [2.0, 5.0, 10.0]
+    assert saved["elapsed"] == 10.0
+
+    clock = _Clock()
+    cut = _timed_trainer(data, tmp_path / "cut", clock, monkeypatch, stop_after=6).fit()
+    assert (cut.status, cut.seconds, cut.images_per_second) == ("interrupted", 6.0, 16.0)
+    previous = torch.load(tmp_path / "cut" / "checkpoint.prev.pt", weights_only=False)
+    assert (previous["step"], previous["elapsed"]) == (4, 4.0)  # the checkpoint at step 4
+    clock.now += 1000.0  # the pause between sessions is not training time
+    resumed = _timed_trainer(data, tmp_path / "cut", clock, monkeypatch).fit()
+    assert (resumed.status, resumed.resumed_from) == ("complete", 6)
+    assert (resumed.seconds, resumed.images_per_second) == (10.0, 16.0)
+    rows = _ckpt(tmp_path / "cut")["curve"]["rows"]
+    assert [r["train_seconds"] for r in rows] == [2.0, 5.0, 10.0]
+
+
+@pytest.mark.parametrize("option", [None, False, True])
+def test_the_deterministic_option_holds_while_the_run_trains_and_is_undone_after(
+    data, tmp_path, monkeypatch, option
+):
+    """Bit-for-bit resume on CUDA needs deterministic kernels for every step of the run. The
+    switch is the same on the CPU: on for each step with ``deterministic=1``, off without the
+    option or with 0, and the process's own setting back when the run returns."""
+    seen: list[bool] = []
+    real = Trainer.train_step
+
+    def spy(self, total_steps=None):
+        seen.append(torch.are_deterministic_algorithms_enabled())
+        return real(self, total_steps)
+
+    monkeypatch.setattr(Trainer, "train_step", spy)
+    seed_everything(3)
+    chosen = {} if option is None else {"deterministic": option}
+    model = build("gan", data, batch_size=16, **chosen)
+    result = Trainer(model, data, BUDGET, 3, tmp_path, "cpu", False).fit()
+    assert result.status == "complete"
+    assert seen == [option is True] * BUDGET.steps
+    assert torch.are_deterministic_algorithms_enabled() is False
 
 
 def test_a_checkpoint_from_another_kind_of_device_is_refused_saying_what_to_do(data, tmp_path):
