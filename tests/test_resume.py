@@ -232,6 +232,41 @@ def test_a_divergence_found_at_a_later_check_is_dated_to_its_step_and_never_chec
     assert all(math.isfinite(v) for v in result.history[0].values())
 
 
+def test_a_resumed_run_that_diverges_dates_the_bad_step_from_the_start_of_the_run(data, tmp_path):
+    """Cut at step 5, resumed, NaN from step 7: the record names step 7 of the run (not
+    step 2 of the session) and keeps the checkpoint written when the run was cut."""
+    _trainer(data, tmp_path, "cpu", stop_after=5).fit()
+    trainer = _trainer(data, tmp_path, "cpu")
+    _poison_from(trainer, 7)
+    result = trainer.fit()
+    assert (result.status, result.step, result.error) == (
+        "diverged",
+        6,
+        "non-finite loss at step 7",
+    )
+    assert (result.resumed_from, _ckpt(tmp_path)["step"]) == (5, 5)
+
+
+def test_a_non_finite_d_loss_alone_is_a_divergence(data, tmp_path, counted):
+    """From step 6 D's loss is infinite while its gradients, G's loss and every weight stay
+    finite: the run still ends diverged at step 6 (both players' losses are watched)."""
+    trainer = _trainer(data, tmp_path, "cpu")
+    terms = list(trainer.model.terms)
+    first_d = next(i for i, t in enumerate(terms) if t.phase == "d")
+    fn = terms[first_d].fn
+
+    def infinite_from_step_6(ctx):
+        value = fn(ctx)  # adding a constant leaves the gradient alone
+        return value + float("inf") if trainer.step + 1 >= 6 else value
+
+    terms[first_d] = replace(terms[first_d], fn=infinite_from_step_6)
+    trainer.model.terms = terms
+    result = trainer.fit()
+    assert (result.status, result.error) == ("diverged", "non-finite loss at step 6")
+    assert counted == list(range(6))  # found at the history row of step 6
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+
+
 @pytest.mark.parametrize(("bad", "seen_at"), [(5, 6), (7, 8), (10, 10)])
 def test_a_divergence_stops_the_run_at_the_first_check_point_after_it(
     data, tmp_path, counted, bad, seen_at
