@@ -141,6 +141,9 @@ def test_a_checkpoint_names_the_setup_that_wrote_it(data, tmp_path):
 def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     first = _trainer(data, tmp_path, device).fit()
     assert first.status == "complete" and len(counted) == 12
+    # the end is written once: the fallback is the checkpoint of step 8, not a copy of the end
+    fallback = torch.load(tmp_path / "checkpoint.prev.pt", map_location="cpu", weights_only=False)
+    assert (fallback["step"], fallback["status"]) == (8, "running")
     counted.clear()
     again = _trainer(data, tmp_path, device).fit()
     assert (again.status, again.step) == ("complete", 12)
