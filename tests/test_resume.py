@@ -250,6 +250,25 @@ def test_a_resumed_run_that_diverges_dates_the_bad_step_from_the_start_of_the_ru
     assert (result.resumed_from, _ckpt(tmp_path)["step"]) == (5, 5)
 
 
+def test_a_run_stopped_before_the_check_point_after_a_nan_ends_diverged_not_interrupted(
+    data, tmp_path
+):
+    """NaN at step 5, stopped right after it (step 5 is neither a history row nor a
+    checkpoint): the stop still reads the watch, so the run is diverged and the NaN weights
+    are never saved as an interrupted run that a rerun would resume."""
+    trainer = _trainer(data, tmp_path, "cpu", stop_after=5)
+    _poison_from(trainer, 5)
+    result = trainer.fit()
+    assert (result.status, result.step, result.error) == (
+        "diverged",
+        4,
+        "non-finite loss at step 5",
+    )
+    saved = _ckpt(tmp_path)
+    assert (saved["status"], saved["step"]) == ("diverged", 4)
+    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+
+
 def test_a_non_finite_d_loss_alone_is_a_divergence(data, tmp_path, counted):
     """From step 6 D's loss is infinite while its gradients, G's loss and every weight stay
     finite: the run still ends diverged at step 6 (both players' losses are watched)."""
