@@ -4,7 +4,8 @@ WGAN-GP's five critic updates per generator update are the common case; Stacked 
 code varies the count. Every extra update must read its own real batch with its labels, draw
 fresh latents from the run's generator on the run's device, and pass them to the model's hooks;
 a slip there trains a conditional critic on unlabelled batches or breaks a seed's
-reproducibility, and nothing else in the suite would notice. Built on synthetic data.
+reproducibility, and nothing else in the suite would notice. Also here: the names a step gives
+its logs (the history's columns). Built on synthetic data.
 """
 
 from __future__ import annotations
@@ -145,3 +146,42 @@ def test_stacked_gan_trains_its_levels_apart_then_jointly_from_its_fraction_of_t
         trainer.train_step()
         joint.append(model.joint)
     assert joint == [step >= switch for step in range(10)]
+
+
+def test_a_step_logs_each_phase_under_its_own_name(data):
+    """A step's logs become the history's columns: each loss term as ``<phase>_<term>``, the
+    two totals, D's context logs under their names and G's under theirs, prefixed ``g_``
+    only where D logged the same name. InfoGAN measures its L_I bound in both phases (before
+    and after Q's update), so both values are kept and they differ."""
+    seed_everything(0)
+    model = build("infogan", data, batch_size=16)
+    budget = Budget("t", 1, 1000, 1, "test")
+    trainer = Trainer(model, data, budget, 0, device="cpu", progress=False)
+    contexts = {}
+
+    def recorded(phase, hook):
+        def build_context(*args):
+            ctx = hook(*args)
+            if phase == "g":  # a log only G writes keeps its own name
+                ctx.log["g_only"] = torch.tensor(1.5)
+            contexts[phase] = ctx
+            return ctx
+
+        return build_context
+
+    model.d_context = recorded("d", model.d_context)
+    model.g_context = recorded("g", model.g_context)
+    logs = trainer.train_step()
+
+    terms = {f"{t.phase}_{t.name}" for t in model.terms}
+    assert terms == {"d_adv", "d_info", "g_adv", "g_info"}
+    shared = {"li_c1", "cont_nll"}
+    assert set(logs) == terms | {"loss_d", "loss_g", "g_only"} | shared | {f"g_{k}" for k in shared}
+    d_log, g_log = contexts["d"].log, contexts["g"].log
+    for key in shared:
+        assert torch.equal(logs[key], d_log[key]) and torch.equal(logs[f"g_{key}"], g_log[key])
+    assert not torch.equal(logs["li_c1"], logs["g_li_c1"])
+    assert float(logs["g_only"]) == 1.5
+    for phase in ("d", "g"):
+        total = sum(t.weight * logs[f"{phase}_{t.name}"] for t in model.terms if t.phase == phase)
+        assert torch.allclose(logs[f"loss_{phase}"], total)
