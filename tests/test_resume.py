@@ -358,7 +358,7 @@ class _SlowProbe:
         return {"probed": 1.0}
 
 
-def _timed_trainer(data, run_dir, clock, monkeypatch, stop_after=None) -> Trainer:
+def _timed_trainer(data, run_dir, clock, monkeypatch, stop_after=None, step_seconds=1.0):
     import gan_zoo.train.probe as probe_module
     import gan_zoo.train.trainer as trainer_module
 
@@ -368,11 +368,11 @@ def _timed_trainer(data, run_dir, clock, monkeypatch, stop_after=None) -> Traine
     trainer = _trainer(data, run_dir, "cpu", stop_after, budget=budget, probe=_SlowProbe(clock))
     real_step = trainer.train_step
 
-    def one_second_step(total_steps=None):
-        clock.now += 1.0
+    def timed_step(total_steps=None):
+        clock.now += step_seconds
         return real_step(total_steps)
 
-    trainer.train_step = one_second_step
+    trainer.train_step = timed_step
     return trainer
 
 
@@ -399,6 +399,26 @@ def test_training_time_and_speed_count_the_steps_and_never_the_probe(data, tmp_p
     assert (resumed.seconds, resumed.images_per_second) == (10.0, 16.0)
     rows = _ckpt(tmp_path / "cut")["curve"]["rows"]
     assert [r["train_seconds"] for r in rows] == [2.0, 5.0, 10.0]
+
+
+@pytest.mark.parametrize(("step_seconds", "speed"), [(0.0625, 256.0), (0.0, 0.0)])
+def test_a_short_session_reports_its_speed_and_a_still_clock_none(
+    data, tmp_path, monkeypatch, step_seconds, speed
+):
+    """10 steps of 1/16 s are 160 images in 0.625 s: 256 images/s, though under a second. A
+    clock too coarse to move gives no speed rather than a division by zero."""
+    trainer = _timed_trainer(data, tmp_path, _Clock(), monkeypatch, step_seconds=step_seconds)
+    result = trainer.fit()
+    assert (result.status, result.seconds, result.images_per_second) == (
+        "complete",
+        10 * step_seconds,
+        speed,
+    )
+
+
+def test_a_session_that_trains_nothing_reports_no_speed(data, tmp_path):
+    result = _trainer(data, tmp_path, "cpu", stop_after=0).fit()
+    assert (result.status, result.step, result.images_per_second) == ("interrupted", 0, 0.0)
 
 
 @pytest.mark.parametrize("option", [None, False, True])
