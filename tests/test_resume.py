@@ -177,6 +177,16 @@ def _poison_from(trainer: Trainer, bad_step: int) -> None:
     trainer.model.terms = terms
 
 
+def _assert_diverged_at(result, run_dir, bad: int, kept_step: int) -> None:
+    """The run ended diverged, dated to its first non-finite step ``bad`` with the steps before
+    it done, and its checkpoint keeps the finite weights of step ``kept_step``, marked."""
+    error = f"non-finite loss at step {bad}"
+    assert (result.status, result.step, result.error) == ("diverged", bad - 1, error)
+    saved = _ckpt(run_dir)
+    assert (saved["status"], saved["step"]) == ("diverged", kept_step)
+    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+
+
 def test_divergence_after_good_checkpoints_keeps_the_last_good_weights_marked_diverged(
     data, tmp_path, device, counted
 ):
@@ -186,15 +196,8 @@ def test_divergence_after_good_checkpoints_keeps_the_last_good_weights_marked_di
     trainer = _trainer(data, tmp_path / "bad", device)
     _poison_from(trainer, 10)  # checkpoints at steps 4 and 8 are good; step 10 is NaN
     result = trainer.fit()
-    assert (result.status, result.step) == ("diverged", 9)
-    assert result.error == "non-finite loss at step 10"
-
-    saved = _ckpt(tmp_path / "bad")
-    assert saved["status"] == "diverged"
-    assert saved["step"] == 8  # the last good checkpoint, not the NaN state
-    weights = saved["model"]
-    assert all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point())
-    assert _same_tensors(weights, _ckpt(tmp_path / "good")["model"])
+    _assert_diverged_at(result, tmp_path / "bad", 10, 8)  # the last good checkpoint
+    assert _same_tensors(_ckpt(tmp_path / "bad")["model"], _ckpt(tmp_path / "good")["model"])
 
     # run again (nothing poisoned now): it reports diverged and trains nothing
     counted.clear()
@@ -223,14 +226,7 @@ def test_a_divergence_found_at_a_later_check_is_dated_to_its_step_and_never_chec
     trainer = _trainer(data, tmp_path, device, budget=Budget("t", 16, 4, 8, "test"))
     _poison_from(trainer, 6)
     result = trainer.fit()
-    assert (result.status, result.step, result.error) == (
-        "diverged",
-        5,
-        "non-finite loss at step 6",
-    )
-    saved = _ckpt(tmp_path)
-    assert (saved["status"], saved["step"]) == ("diverged", 4)
-    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+    _assert_diverged_at(result, tmp_path, 6, 4)
     assert [row["step"] for row in result.history] == [5]
     assert all(math.isfinite(v) for v in result.history[0].values())
 
@@ -242,12 +238,8 @@ def test_a_resumed_run_that_diverges_dates_the_bad_step_from_the_start_of_the_ru
     trainer = _trainer(data, tmp_path, "cpu")
     _poison_from(trainer, 7)
     result = trainer.fit()
-    assert (result.status, result.step, result.error) == (
-        "diverged",
-        6,
-        "non-finite loss at step 7",
-    )
-    assert (result.resumed_from, _ckpt(tmp_path)["step"]) == (5, 5)
+    _assert_diverged_at(result, tmp_path, 7, 5)
+    assert result.resumed_from == 5
 
 
 def test_a_run_stopped_before_the_check_point_after_a_nan_ends_diverged_not_interrupted(
@@ -258,15 +250,7 @@ def test_a_run_stopped_before_the_check_point_after_a_nan_ends_diverged_not_inte
     are never saved as an interrupted run that a rerun would resume."""
     trainer = _trainer(data, tmp_path, "cpu", stop_after=5)
     _poison_from(trainer, 5)
-    result = trainer.fit()
-    assert (result.status, result.step, result.error) == (
-        "diverged",
-        4,
-        "non-finite loss at step 5",
-    )
-    saved = _ckpt(tmp_path)
-    assert (saved["status"], saved["step"]) == ("diverged", 4)
-    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
+    _assert_diverged_at(trainer.fit(), tmp_path, 5, 4)
 
 
 def test_a_non_finite_d_loss_alone_is_a_divergence(data, tmp_path, counted):
@@ -299,12 +283,8 @@ def test_a_divergence_stops_the_run_at_the_first_check_point_after_it(
     interval is not a complete run."""
     trainer = _trainer(data, tmp_path, "cpu", budget=Budget("t", 10, 4, 3, "test"))
     _poison_from(trainer, bad)
-    result = trainer.fit()
-    assert (result.status, result.error) == ("diverged", f"non-finite loss at step {bad}")
+    _assert_diverged_at(trainer.fit(), tmp_path, bad, 4 * ((bad - 1) // 4))
     assert counted == list(range(seen_at))
-    saved = _ckpt(tmp_path)
-    assert (saved["status"], saved["step"]) == ("diverged", 4 * ((bad - 1) // 4))
-    assert all(torch.isfinite(v).all() for v in saved["model"].values() if v.is_floating_point())
 
 
 def test_a_divergence_is_caught_before_the_probe_measures_the_model(data, tmp_path, counted):
