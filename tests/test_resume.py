@@ -41,8 +41,11 @@ def _trainer(data, run_dir, device, stop_after=None, name="infogan", budget=BUDG
     return Trainer(model, data, budget, 3, run_dir, device, False, stop_after, probe)
 
 
-def _ckpt(run_dir):
-    return torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+def _ckpt(run_dir, previous: bool = False):
+    """The run's checkpoint, or with ``previous`` the one kept before it."""
+    files = CheckpointFiles(run_dir)
+    path = files.previous if previous else files.current
+    return torch.load(path, map_location="cpu", weights_only=False)
 
 
 def _same_tensors(a, b) -> bool:
@@ -134,7 +137,7 @@ def test_a_checkpoint_names_the_setup_that_wrote_it(data, tmp_path):
     assert saved["budget"] == BUDGET.as_dict() and saved["seed"] == 3
     assert saved["device_type"] == "cpu" and saved["status"] == "interrupted"
     # the checkpoint before it, written mid-training, says the run was still going
-    previous = torch.load(CheckpointFiles(tmp_path).previous, weights_only=False)
+    previous = _ckpt(tmp_path, previous=True)
     assert (previous["step"], previous["status"]) == (4, "running")
 
 
@@ -142,7 +145,7 @@ def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     first = _trainer(data, tmp_path, device).fit()
     assert first.status == "complete" and len(counted) == 12
     # the end is written once: the fallback is the checkpoint of step 8, not a copy of the end
-    fallback = torch.load(tmp_path / "checkpoint.prev.pt", map_location="cpu", weights_only=False)
+    fallback = _ckpt(tmp_path, previous=True)
     assert (fallback["step"], fallback["status"]) == (8, "running")
     counted.clear()
     again = _trainer(data, tmp_path, device).fit()
@@ -161,19 +164,20 @@ def test_a_complete_run_is_not_trained_again(data, tmp_path, device, counted):
     assert (old.status, old.seconds, old.images_per_second) == ("complete", 0.0, 0.0)
 
 
-def _poison_from(trainer: Trainer, bad_step: int) -> None:
-    """Make the G loss NaN from step ``bad_step`` (1-based) on: a run that diverges late."""
-    terms = []
-    for term in trainer.model.terms:
-        if term.phase == "g" and not any(t.phase == "g" for t in terms):
-            fn = term.fn
+def _poison_from(
+    trainer: Trainer, bad_step: int, phase: str = "g", poison=lambda v: v * float("nan")
+) -> None:
+    """From step ``bad_step`` (1-based) on, pass the first ``phase`` term's value through
+    ``poison`` (by default G's loss becomes NaN): a run that diverges late."""
+    terms = list(trainer.model.terms)
+    first = next(i for i, t in enumerate(terms) if t.phase == phase)
+    fn = terms[first].fn
 
-            def poisoned(ctx, fn=fn):
-                value = fn(ctx)
-                return value * float("nan") if trainer.step + 1 >= bad_step else value
+    def poisoned(ctx):
+        value = fn(ctx)
+        return poison(value) if trainer.step + 1 >= bad_step else value
 
-            term = replace(term, fn=poisoned)
-        terms.append(term)
+    terms[first] = replace(terms[first], fn=poisoned)
     trainer.model.terms = terms
 
 
@@ -257,16 +261,8 @@ def test_a_non_finite_d_loss_alone_is_a_divergence(data, tmp_path, counted):
     """From step 6 D's loss is infinite while its gradients, G's loss and every weight stay
     finite: the run still ends diverged at step 6 (both players' losses are watched)."""
     trainer = _trainer(data, tmp_path, "cpu")
-    terms = list(trainer.model.terms)
-    first_d = next(i for i, t in enumerate(terms) if t.phase == "d")
-    fn = terms[first_d].fn
-
-    def infinite_from_step_6(ctx):
-        value = fn(ctx)  # adding a constant leaves the gradient alone
-        return value + float("inf") if trainer.step + 1 >= 6 else value
-
-    terms[first_d] = replace(terms[first_d], fn=infinite_from_step_6)
-    trainer.model.terms = terms
+    # adding a constant leaves the gradient alone
+    _poison_from(trainer, 6, phase="d", poison=lambda v: v + float("inf"))
     result = trainer.fit()
     assert (result.status, result.error) == ("diverged", "non-finite loss at step 6")
     assert counted == list(range(6))  # found at the history row of step 6
@@ -371,7 +367,7 @@ def test_training_time_and_speed_count_the_steps_and_never_the_probe(data, tmp_p
     clock = _Clock()
     cut = _timed_trainer(data, tmp_path / "cut", clock, monkeypatch, stop_after=6).fit()
     assert (cut.status, cut.seconds, cut.images_per_second) == ("interrupted", 6.0, 16.0)
-    previous = torch.load(tmp_path / "cut" / "checkpoint.prev.pt", weights_only=False)
+    previous = _ckpt(tmp_path / "cut", previous=True)
     assert (previous["step"], previous["elapsed"]) == (4, 4.0)  # the checkpoint at step 4
     clock.now += 1000.0  # the pause between sessions is not training time
     resumed = _timed_trainer(data, tmp_path / "cut", clock, monkeypatch).fit()
