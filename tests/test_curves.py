@@ -25,7 +25,10 @@ def test_last_curve_point_is_the_probe_on_the_final_model(mnist_small, tmp_path,
     )  # fmt: skip
     assert [r["step"] for r in result.curve] == list(probe.steps)
     last = result.curve[-1]
-    for key in ("fid", "kid_mean", "precision", "recall", "label_acc", "intra_fid", "intra_recall"):
+    for key in (
+        *("fid", "kid_mean", "precision", "recall", "density", "coverage", "label_acc"),
+        *("intra_fid", "intra_recall", "intra_coverage"),
+    ):
         assert key in last
     again = probe(model)
     assert again.keys() == last.keys() - {"step", "images_seen", "train_seconds"}
@@ -71,6 +74,8 @@ def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
     floor = intra_class_floor("mnist", root=real_data_root, device="cpu", per_class=per_class)
 
     assert bad["intra_recall"] < 0.01  # measured 0.0
+    assert bad["intra_coverage"] < 0.02  # one image covers its own neighbourhood only
+    assert good["intra_coverage"] > 0.85
     assert good["intra_recall"] > 0.8  # measured 0.89
     assert bad["intra_fid"] > 10 * good["intra_fid"]  # measured 31.7 vs 1.08
     # genuine samples sit at the real-vs-real floor (another draw of the same train images)

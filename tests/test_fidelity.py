@@ -21,7 +21,17 @@ from gan_zoo.metrics import fidelity
 from gan_zoo.metrics.fidelity import UInt8Images, quality_floor, sample_quality
 from gan_zoo.metrics.judge import Judge, get_judge, meta_path
 
-QUALITY_KEYS = {"fid", "kid_mean", "kid_std", "precision", "recall", "isc", "isc_std"}
+QUALITY_KEYS = {
+    "fid",
+    "kid_mean",
+    "kid_std",
+    "precision",
+    "recall",
+    "density",
+    "coverage",
+    "isc",
+    "isc_std",
+}
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +86,9 @@ def test_floor_is_low_and_stored_with_the_judge(real_data_root: Path, mnist_judg
     assert floor["fid"] < 1.0
     assert abs(floor["kid_mean"]) < 5e-3
     assert floor["precision"] > 0.8 and floor["recall"] > 0.8
+    # train vs test is one distribution seen by a judge trained on train: slightly below 1
+    assert floor["density"] == pytest.approx(1.0, abs=0.1)
+    assert floor["coverage"] > 0.9
     stored = json.loads(meta_path(mnist_judge.path).read_text())["quality_floors"]
     assert stored["n10000-seed0"] == pytest.approx(floor)
 

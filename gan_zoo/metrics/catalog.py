@@ -72,6 +72,18 @@ register_metric(
             MNIST,
         ),
         Key("recall", "improved recall on judge features", "higher", MNIST),
+        Key(
+            "density",
+            "density (Naeem et al. 2020): real k-NN balls holding each sample, over k (~1 for "
+            "real data), on the precision/recall images",
+            "higher",
+        ),
+        Key(
+            "coverage",
+            "coverage (Naeem et al. 2020): fraction of real images whose k-NN ball holds a "
+            "sample (~0.97 for real data, ~0 for a collapse)",
+            "higher",
+        ),
         Key("isc", "Inception-style score from the judge's class probabilities", "higher", MNIST),
         Key("isc_std", "standard deviation of the Inception-style score over splits"),
         Key(
@@ -154,6 +166,17 @@ register_metric(
             "(~0 when a class collapses)",
             "higher",
             MNIST,
+        ),
+        Key(
+            "intra_density",
+            "conditional models: density of each label's samples vs that class, mean over classes",
+            "higher",
+        ),
+        Key(
+            "intra_coverage",
+            "conditional models: coverage of each label's samples vs that class, mean over "
+            "classes (~0 when a class collapses)",
+            "higher",
         ),
         Key("intra_samples", "generated images per class for the intra-class metrics (count)"),
     ),

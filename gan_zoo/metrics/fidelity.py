@@ -11,7 +11,8 @@ Protocol, fixed so numbers are comparable across runs: ``num_samples`` generated
 (default 10,000) against the whole test split; KID over 100 subsets of
 min(1000, N) samples with the cubic polynomial kernel; precision/recall with k = 3 nearest
 neighbours (Kynkaanniemi et al. 2019) on the first 5,000 generated images against a fixed
-random 5,000 of the test split (all pairwise distances: 10k x 10k costs too much on a CPU);
+random 5,000 of the test split (all pairwise distances: 10k x 10k costs too much on a CPU),
+and density/coverage (k = 5, :mod:`gan_zoo.metrics.density_coverage`) on the same two sets;
 IS over 10 splits.
 """
 
@@ -31,6 +32,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError
+from gan_zoo.metrics.density_coverage import density_coverage
 from gan_zoo.metrics.judge import (
     DEFAULT_SEED,
     Judge,
@@ -203,6 +205,8 @@ _KEYS = {
     "recall": "recall",
 }
 QUALITY = ("fid", "kid", "isc")
+#: every score a quality floor holds (a stored floor without one of them is recomputed)
+FLOOR_KEYS = (*_KEYS, "density", "coverage")
 
 
 def _reference(dataset_name: str, root: str | os.PathLike[str] | None) -> tuple[Images, str]:
@@ -223,6 +227,20 @@ def _prc_subset(
     pick = torch.randperm(len(reference), generator=torch.Generator().manual_seed(seed))[:size]
     name = None if reference_name is None else f"{reference_name}-prc{size}-seed{seed}"
     return reference[pick], name
+
+
+# Judge features of named reference subsets, computed once per process (a curve point asks for
+# the same 2,000 test images every time).
+_REFERENCE_FEATURES: dict[tuple[str, str], torch.Tensor] = {}
+
+
+def _reference_features(judge: Judge, images: Images, name: str | None) -> torch.Tensor:
+    if name is None:
+        return judge.features(images)
+    key = (judge.digest, name)
+    if key not in _REFERENCE_FEATURES:
+        _REFERENCE_FEATURES[key] = judge.features(images).cpu()
+    return _REFERENCE_FEATURES[key]
 
 
 def sample_quality(
@@ -246,7 +264,8 @@ def sample_quality(
     generated images against a fixed random subset of as many reference images.
 
     Keys: ``fid``, ``kid_mean``, ``kid_std``, ``isc``, ``isc_std``, ``precision``,
-    ``recall``, and the counts ``quality_samples``, ``quality_reference``, ``prc_samples``.
+    ``recall``, ``density``, ``coverage`` (Naeem et al. 2020, on the same images as precision
+    and recall), and the counts ``quality_samples``, ``quality_reference``, ``prc_samples``.
     With ``inception=True`` also ``fid_inception``, ``kid_inception_mean``,
     ``kid_inception_std``, ``isc_inception``, ``isc_inception_std`` (Inception on grayscale
     tiled to RGB; no precision/recall, too slow on a CPU).
@@ -277,6 +296,11 @@ def sample_quality(
     prc_ref, prc_name = _prc_subset(reference, reference_name, prc_n, seed)
     out.update(
         _calculate(fake[:prc_n], prc_ref, prc_name, extractor, weights, cuda, None, ("prc",), seed)
+    )
+    out.update(
+        density_coverage(
+            _reference_features(judge, prc_ref, prc_name), judge.features(fake[:prc_n])
+        )
     )
     out["quality_samples"] = float(len(fake))
     out["quality_reference"] = float(len(reference))
@@ -320,8 +344,8 @@ def quality_floor(
     judge = get_judge(dataset_name, root=root, device=device)
     key = f"n{num_samples}-seed{seed}"
     floors = dict(judge.meta.get("quality_floors", {}))
-    if key in floors:
-        return dict(floors[key])
+    if key in floors and set(FLOOR_KEYS) <= set(floors[key]):
+        return dict(floors[key])  # a floor stored before a key existed is computed again
     train = load_dataset(dataset_name, split="train", root=root)
     pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:num_samples]
     floor = sample_quality(

@@ -1,4 +1,4 @@
-"""Intra-class FID, precision and recall: quality of a conditional model within each label.
+"""Intra-class FID, precision, recall, density and coverage: quality of a conditional model within each label.
 
 Label accuracy cannot see a conditional model that draws one image per class: every image
 carries the right label. Comparing the samples of each requested label with the real images
@@ -8,8 +8,8 @@ the class's real images (recall near 0). Scores are averaged over the requested 
 Protocol: judge penultimate features, as for the global metrics; torch-fidelity's own FID and
 precision/recall functions on those features (one implementation of each). FID compares the
 samples of a class with *all* test images of that class (about 1,000 per MNIST digit);
-precision/recall (k = 3) compare them with a fixed random subset of that class of the same
-size, since the k-NN radii depend on the set size. At 1,000 samples per class (the final
+precision/recall (k = 3) and density/coverage (k = 5) compare them with a fixed random subset
+of that class of the same size, since the k-NN radii depend on the set size. At 1,000 samples per class (the final
 evaluation) and 200 (a curve point) the numbers differ in bias, so compare like with like:
 the record stores the sample count, and the floor is computed at the evaluation's count.
 """
@@ -22,10 +22,13 @@ import torch
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 
+from gan_zoo.metrics.density_coverage import DC_NEIGHBORHOOD, density_coverage
 from gan_zoo.metrics.fidelity import PRC_BLOCK, PRC_NEIGHBORHOOD
 from gan_zoo.metrics.judge import DEFAULT_SEED, Judge, check_uint8_images, get_judge
 
-KEYS = ("intra_fid", "intra_precision", "intra_recall")
+KEYS = ("intra_fid", "intra_precision", "intra_recall", "intra_density", "intra_coverage")
+#: the fewest samples of one class the scores are defined on (k-NN balls need k + 1 points)
+MIN_PER_CLASS = max(PRC_NEIGHBORHOOD, DC_NEIGHBORHOOD) + 1
 
 # Test-split features and labels per judge, computed once per process.
 _REFERENCE: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]] = {}
@@ -46,11 +49,10 @@ def _reference(
 def class_scores(
     fake: torch.Tensor, real: torch.Tensor, seed: int = DEFAULT_SEED
 ) -> dict[str, float]:
-    """FID, precision and recall of one class's fake features against its real features."""
-    if len(fake) <= PRC_NEIGHBORHOOD + 1:
-        raise ValueError(
-            f"need more than {PRC_NEIGHBORHOOD + 1} samples per class, got {len(fake)}"
-        )
+    """FID, precision, recall, density and coverage of one class's fake features against its
+    real features."""
+    if len(fake) < MIN_PER_CLASS:
+        raise ValueError(f"need at least {MIN_PER_CLASS} samples per class, got {len(fake)}")
     fid = fid_statistics_to_metric(
         fid_features_to_statistics(fake), fid_features_to_statistics(real), verbose=False
     )["frechet_inception_distance"]
@@ -64,10 +66,13 @@ def class_scores(
         save_cpu_ram=True,
         verbose=False,
     )
+    dc = density_coverage(real[pick], fake[:size])
     return {
         "intra_fid": float(fid),
         "intra_precision": prc["precision"],
         "intra_recall": prc["recall"],
+        "intra_density": dc["density"],
+        "intra_coverage": dc["coverage"],
     }
 
 
@@ -133,7 +138,7 @@ def intra_class_floor(
     judge = get_judge(dataset_name, root=root, device=device)
     key = f"per_class{per_class}-seed{seed}"
     floors = dict(judge.meta.get("intra_class_floors", {}))
-    if key not in floors:
+    if key not in floors or not set(KEYS) <= set(floors[key]):
         images, labels = balanced_real(dataset_name, per_class, root, seed)
         floors[key] = intra_class_quality(images, labels, dataset_name, root, device, seed)
         judge.update_meta(intra_class_floors=floors)
