@@ -46,10 +46,14 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def harness_step(dataset, options: dict, device: torch.device) -> Callable[[], object]:
-    """One harness training step per call; nothing is read back, as in the trainer's loop."""
+def harness_step(
+    dataset, options: dict, device: torch.device, model_name: str = "infogan"
+) -> Callable[[], object]:
+    """One harness training step per call; nothing is read back, as in the trainer's loop.
+
+    ``options`` are hyperparameters (speed options, a batch size) over the device's defaults."""
     seed_everything(0)
-    model = build("infogan", dataset, device.type, **options)
+    model = build(model_name, dataset, device.type, **options)
     trainer = Trainer(
         model,
         dataset,
@@ -77,8 +81,10 @@ def interleaved_rates(
     warmup: int,
     rounds: int,
     device: torch.device,
+    batch: int = BATCH,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """(median images/s, warm-up seconds) per stepper, timed in alternating rounds.
+    """(median images/s at ``batch`` images a step, warm-up seconds) per stepper, timed in
+    alternating rounds.
 
     This machine's speed drifts by tens of percent over minutes (shared cores), so the
     configurations are timed in turn, round after round, and each is summarised by its median:
@@ -88,7 +94,7 @@ def interleaved_rates(
     rates: dict[str, list[float]] = {name: [] for name in steppers}
     for _ in range(rounds):
         for name, step in steppers.items():
-            rates[name].append(steps * BATCH / timed(step, steps, device))
+            rates[name].append(steps * batch / timed(step, steps, device))
     return {name: statistics.median(r) for name, r in rates.items()}, warm
 
 

@@ -1,0 +1,80 @@
+"""``python -m benchmarks.speed.steps``: training steps per second of one family on one dataset.
+
+The anchors' schedules are counted in steps (InfoGAN-CR: 288,000 on dSprites at batch 64), so
+this reports steps/s, eager and, with ``--graphed``, replayed as CUDA graphs, timed like
+``benchmarks.speed.compare`` (alternating rounds, median, one synchronisation per round).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmarks.environment import device_description, git_commit, versions
+from benchmarks.speed.compare import harness_step, interleaved_rates
+from gan_zoo.data import available as datasets_available
+from gan_zoo.data import load_dataset
+from gan_zoo.devices import pick_device
+from gan_zoo.errors import ConfigError
+from gan_zoo.io import atomic_write_json
+from gan_zoo.models import available as models_available
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.speed.steps", description=__doc__.splitlines()[0]
+    )
+    p.add_argument("--model", default="infogan")
+    p.add_argument("--dataset", default="dsprites")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
+    p.add_argument("--graphed", action="store_true", help="also time cuda_graph=1 (CUDA only)")
+    p.add_argument("--steps", type=int, default=50, help="timed steps per round")
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--out", type=Path, default=None, help="JSON result (default: print only)")
+    args = p.parse_args(argv)
+    if args.model not in models_available() or args.dataset not in datasets_available():
+        p.error(f"unknown model {args.model!r} or dataset {args.dataset!r}")
+    if min(args.batch, args.steps, args.rounds) < 1:
+        p.error("--batch, --steps and --rounds must be at least 1")
+    try:
+        device = pick_device(args.device)
+    except ConfigError as err:
+        p.error(str(err))
+    if args.graphed and device.type != "cuda":
+        p.error("--graphed needs a CUDA device")
+    dataset = load_dataset(args.dataset, "train", root=args.data_root)
+    variants = {"eager": {"cuda_graph": False}}
+    if args.graphed:
+        variants["graphed"] = {"cuda_graph": True}
+    steppers = {
+        name: harness_step(dataset, {**opts, "batch_size": args.batch}, device, args.model)
+        for name, opts in variants.items()
+    }
+    rates, warm = interleaved_rates(
+        steppers, args.steps, args.warmup, args.rounds, device, batch=args.batch
+    )
+    result = {
+        "commit": git_commit(),
+        "versions": versions(),
+        **device_description(device),
+        "model": args.model,
+        "dataset": args.dataset,
+        "batch_size": args.batch,
+        "steps": args.steps,
+        "rounds": args.rounds,
+        "steps_per_second": {name: ips / args.batch for name, ips in rates.items()},
+        "warmup_seconds": warm,
+    }
+    for name, sps in result["steps_per_second"].items():
+        print(f"{args.model} on {args.dataset}, batch {args.batch}, {name}: {sps:.1f} steps/s")
+    if args.out is not None:
+        atomic_write_json(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
