@@ -52,3 +52,24 @@ def format_cell(mean: float, std: float, digits: int = 3) -> str:
     if math.isnan(std):
         return f"{mean:.{digits}g}"
     return f"{mean:.{digits}g} ± {0.0 if std < 1e-9 else std:.2g}"
+
+
+def difference_interval(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    """Mean of ``a`` minus mean of ``b`` with a 95% Welch t-interval over their seeds.
+
+    Welch, not a pooled t: two models' seeds need not spread alike. The interval is NaN when
+    either side has fewer than two seeds or both have no spread (nothing to read it from).
+    """
+    na, nb = len(a), len(b)
+    if not na or not nb:
+        raise ValueError("both sides need at least one seed")
+    diff = sum(a) / na - sum(b) / nb
+    if na < 2 or nb < 2:
+        return diff, float("nan"), float("nan")
+    va = float(pd.Series(a, dtype=float).var(ddof=1)) / na
+    vb = float(pd.Series(b, dtype=float).var(ddof=1)) / nb
+    if va + vb == 0:
+        return diff, float("nan"), float("nan")
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+    half = float(stats.t.ppf(0.975, df) * math.sqrt(va + vb))
+    return diff, diff - half, diff + half

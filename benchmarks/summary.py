@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from benchmarks.aggregate import aggregate, format_cell
+from benchmarks.convergence import METRIC, NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
 from gan_zoo.metrics.registry import headline_any
+
+REPORT_HINT = (
+    "Every run's samples, curves and pairwise comparisons: python -m benchmarks.report "
+    "(then open results/report/index.html)"
+)
 
 
 def summary_table(records: list[dict]) -> str:
-    """The headline metrics of the records' datasets (the registry's), one row per model."""
+    """The headline metrics of the records' datasets (the registry's), one row per model; a row
+    whose learning curves still rise steeply at their end is marked "not converged"."""
     agg = aggregate(records)
     if agg.empty:
         return "(no complete runs to summarise)"
@@ -22,4 +29,17 @@ def summary_table(records: list[dict]) -> str:
     )
     table = table[[m for m in key_metrics if m in table.columns]]
     table.insert(0, "seeds", seeds.reindex(table.index))
-    return table.fillna("").to_string()
+    complete = [r for r in records if r.get("status") == "complete"]
+    rising = [m for m in table.index if is_not_converged(r for r in complete if r["model"] == m)]
+    lines = [table.fillna("").to_string()]
+    if rising:
+        table.insert(0, "", ["" for _ in table.index])
+        table.loc[rising, ""] = NOT_CONVERGED
+        lines = [
+            table.fillna("").to_string(),
+            f"\n{NOT_CONVERGED}: {', '.join(rising)}: its {METRIC} still rises more than "
+            f"{STEEP_GAIN_PER_DECADE} per decade of steps at the curve's last point (mean over "
+            "seeds), so the row is the model part way, not its standing.",
+        ]
+    lines.append(REPORT_HINT)
+    return "\n".join(lines)

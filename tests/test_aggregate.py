@@ -166,3 +166,20 @@ def test_records_from_different_devices_are_never_averaged_together():
     table, _ = dataset_tables(cpu + gpu, "mnist")
     assert {"infogan", "infogan @ NVIDIA H100 80GB HBM3"} <= set(table.index)
     assert table.loc["infogan", "seeds"] == table.loc["infogan @ NVIDIA H100 80GB HBM3", "seeds"]
+
+
+def test_difference_of_means_has_a_welch_interval_over_the_seeds():
+    from benchmarks.aggregate import difference_interval
+
+    diff, lo, hi = difference_interval([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
+    # equal variances 1 and three seeds a side: Welch's df is 4, half width t(0.975, 4) sqrt(2/3)
+    half = 2.776445 * math.sqrt(2 / 3)
+    assert math.isclose(diff, -3.0)
+    assert math.isclose(lo, -3.0 - half, rel_tol=1e-5) and math.isclose(
+        hi, -3.0 + half, rel_tol=1e-5
+    )
+    # unequal spreads: the interval is wider than a pooled one would have it, still centred
+    diff, lo, hi = difference_interval([0.0, 0.1, 0.2], [0.0, 1.0, 2.0, 3.0])
+    assert math.isclose((lo + hi) / 2, diff) and lo < 0 < hi
+    one = difference_interval([1.0], [2.0, 3.0])
+    assert one[0] == -1.5 and math.isnan(one[1]) and math.isnan(one[2])
