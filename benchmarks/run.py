@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="1",
         help="a count (3 = seeds 0,1,2) or a list (0,4,7; one chosen seed: 2,)",
     )
-    p.add_argument("--budget", default="quick", help="|".join(BUDGETS))
+    p.add_argument(
+        "--budget", default="paper", help="|".join(BUDGETS) + " (paper: the headline tables)"
+    )
     p.add_argument(
         "--set",
         dest="overrides",

@@ -56,10 +56,10 @@ def test_dry_run_lists_stable_run_ids(capsys):
     assert main(["--models", "infogan,stacked_gan", "--seeds", "2", "--dry-run"]) == 0
     lines = capsys.readouterr().out.split()
     assert lines == [
-        "mnist__infogan__quick__seed0",
-        "mnist__sgan__quick__seed0",
-        "mnist__infogan__quick__seed1",
-        "mnist__sgan__quick__seed1",
+        "mnist__infogan__paper__seed0",
+        "mnist__sgan__paper__seed0",
+        "mnist__infogan__paper__seed1",
+        "mnist__sgan__paper__seed1",
     ]
 
 
@@ -230,11 +230,12 @@ def test_a_run_held_by_another_process_is_skipped_and_not_written(tmp_path, caps
 
 def test_a_malformed_record_is_one_line_naming_the_file_and_exit_2(tmp_path, capsys):
     from benchmarks import plots, tables
+    from benchmarks.report import __main__ as report
 
     (tmp_path / "records").mkdir()
     bad = tmp_path / "records" / "mnist__gan__quick__seed0.json"
     bad.write_text('{"run_id": "mnist__gan__quick__seed0", "metrics": {')
-    for tool in (tables, plots):
+    for tool in (tables, plots, report):
         assert tool.main(["--out", str(tmp_path)]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and str(bad) in err and "malformed record" in err
@@ -282,4 +283,24 @@ def test_ray_executor_runs_two_smoke_runs(tmp_path, mnist_available):
 
 def test_one_chosen_seed_is_a_one_item_list(capsys):
     assert main(["--models", "gan", "--seeds", "2,", "--dry-run"]) == 0
-    assert capsys.readouterr().out.split() == ["mnist__gan__quick__seed2"]
+    assert capsys.readouterr().out.split() == ["mnist__gan__paper__seed2"]
+
+
+def test_the_main_command_in_a_fresh_clone_prints_the_committed_headline_rows_at_once(
+    tmp_path, capsys, mnist_available
+):
+    """The default budget is the headline's (paper), whose records are committed: nothing
+    trains, the table is printed, Stacked GAN's still-rising row is marked, the report named."""
+    import shutil
+    from pathlib import Path
+
+    out = tmp_path / "results"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "results" / "records", out / "records")
+    assert main(["--models", "infogan,sgan", "--no-progress", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "mnist__infogan__paper__seed0: skipped (complete)" in text
+    assert "mnist__sgan__paper__seed0: skipped (complete)" in text
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()}
+    assert "not converged" in rows["sgan"] and "not converged" not in rows["infogan"]
+    assert "python -m benchmarks.report" in text
+    assert not (out / "runs").exists()  # nothing was trained

@@ -1,0 +1,77 @@
+"""The report as a reader sees it: built from the committed records and opened in headless
+Chromium (Debian's ``chromium``; skipped with the reason where it or Playwright is absent)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks.report.__main__ import main
+from benchmarks.report.browser import browser_missing, open_browser
+
+REPO = Path(__file__).resolve().parents[1]
+missing = browser_missing()
+pytestmark = pytest.mark.skipif(missing is not None, reason=str(missing))
+
+
+def not_blank(png: bytes) -> bool:
+    """More than a flat page: several colours, and a real share of non-background pixels."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    histogram = image.histogram()
+    background = max(histogram)
+    return sum(1 for h in histogram if h) > 8 and background < 0.97 * sum(histogram)
+
+
+def test_the_index_and_a_page_of_each_kind_render_cleanly_in_chromium(tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    shutil.copytree(REPO / "results" / "records", out / "records")
+    shutil.copytree(REPO / "results" / "figures", out / "figures")
+    # one run folder with images, so the run, model and dataset pages show some
+    runs = tmp_path / "runs"
+    folder = runs / "mnist__infogan__paper__seed0"
+    folder.mkdir(parents=True)
+    for name in ("samples.png", "traversal_c1.png"):
+        shutil.copyfile(REPO / "results" / "figures" / "mnist_gallery.png", folder / name)
+    monkeypatch.setenv("GAN_ZOO_RUNS", str(runs))
+    assert main(["--out", str(out)]) == 0
+    site = out / "report"
+    pages = [
+        site / "index.html",
+        site / "datasets" / "mnist.html",
+        site / "models" / "mnist__infogan.html",
+        site / "runs" / "mnist__infogan__paper__seed0.html",
+        site / "runs" / "dsprites__gan__quick__seed0.html",  # no curve, no run folder
+        site / "compare" / "mnist.html",
+    ]
+    with open_browser() as page:
+        errors: list[str] = []
+        failed: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        for path in pages:
+            response = page.goto(path.as_uri(), wait_until="load")
+            assert response is None or response.ok, path
+            assert page.locator("h1").count() == 1, path
+            # every link resolves to a file beside the page; every image has loaded
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            for href in hrefs:
+                assert href.startswith("file://"), f"{path.name} links off the site: {href}"
+                target = Path(href.split("#")[0].removeprefix("file://"))
+                assert target.exists(), f"{path.name} links {target}"
+            broken = page.eval_on_selector_all(
+                "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.src)"
+            )
+            assert broken == [], f"{path.name}: images that did not load: {broken}"
+            assert not_blank(page.screenshot()), f"{path.name} renders blank"
+        assert errors == [] and failed == []
+        # the images of the run folder reached the run page; the collapsed row is marked
+        page.goto(pages[3].as_uri())
+        assert page.locator("img").count() == 2
+        page.goto(pages[0].as_uri())
+        assert page.locator("tr:has-text('sgan (paper)') .badge").inner_text() == "not converged"
