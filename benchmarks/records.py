@@ -78,10 +78,21 @@ def device_label(record: dict[str, Any]) -> str:
     return str(record.get("device") or "cpu").split(":")[0]
 
 
+def is_external(record: dict[str, Any]) -> bool:
+    """Whether a record scores samples from a file (``benchmarks.evaluate``), not a zoo run."""
+    return bool(record.get("external"))
+
+
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per run: identity columns, status, timings, and every metric as a column."""
+    """One row per zoo run: identity columns, status, timings, and every metric as a column.
+
+    Records of external samples are left out: they are tabulated apart and never averaged,
+    plotted or compared with the zoo's runs.
+    """
     rows = []
     for rec in records:
+        if is_external(rec):
+            continue
         row = {k: rec.get(k) for k in ("run_id", "model", "dataset", "budget", "seed", "status")}
         row["overrides"] = json.dumps(rec.get("overrides") or {}, sort_keys=True)
         row["device"] = device_label(rec)

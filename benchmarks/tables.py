@@ -21,11 +21,11 @@ import pandas as pd
 
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.anchors import anchors_for
-from benchmarks.records import has_records, load_records
+from benchmarks.records import has_records, is_external, load_records
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.registry import headline, undeclared
+from gan_zoo.metrics.registry import headline, order_keys, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -88,11 +88,39 @@ def dataset_tables(
         anchors = anchors_for(dataset, model)
         row["published"] = "; ".join(f"{a.metric} {a.value:g} ({a.source})" for a in anchors)
         rows[run_label(model, budget, overrides, device)] = row
-    complete = [r for r in records if r.get("dataset") == dataset and r.get("status") == "complete"]
+    complete = [
+        r
+        for r in records
+        if r.get("dataset") == dataset and r.get("status") == "complete" and not is_external(r)
+    ]
     rows.update(reference_rows(complete, set(agg["metric"])))
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("")
     cols = ["seeds"] + [c for c in agg["metric"].unique() if c in table.columns] + ["published"]
     return table[cols], agg
+
+
+EXTERNAL_TITLE = "External samples"
+
+
+def external_table(records: list[dict], dataset: str) -> pd.DataFrame:
+    """One row per file of external samples (``benchmarks.evaluate``), never averaged: its
+    metrics in registry order, its sample count and hash, and the metrics it could not get."""
+    rows: dict[str, dict[str, str]] = {}
+    chosen = [r for r in records if is_external(r) and r.get("dataset") == dataset]
+    for rec in sorted(chosen, key=lambda r: str(r.get("model"))):
+        ext = rec["external"]
+        row = {"samples": str(ext.get("samples", "")), "sha256": str(ext.get("sha256", ""))[:12]}
+        row.update({k: format_cell(v, math.nan) for k, v in (rec.get("metrics") or {}).items()})
+        reasons: dict[str, list[str]] = {}
+        for metric, why in (rec.get("skipped_metrics") or {}).items():
+            reasons.setdefault(why, []).append(metric)
+        row["skipped"] = "; ".join(f"{why}: {', '.join(m)}" for why, m in reasons.items())
+        rows[str(rec.get("model"))] = row
+    if not rows:
+        return pd.DataFrame()
+    table = pd.DataFrame.from_dict(rows, orient="index").fillna("")
+    metrics = order_keys({k for r in chosen for k in (r.get("metrics") or {})})
+    return table[["samples", *metrics, "skipped", "sha256"]]
 
 
 CHANCE_ROW = "*chance: code carries nothing*"
@@ -193,9 +221,18 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
     written = []
     for dataset in sorted({r.get("dataset") for r in records if r.get("dataset")}):
         table, long = dataset_tables(records, dataset)
-        if table.empty:
+        outside = external_table(records, dataset)
+        if table.empty and outside.empty:
             continue
-        md = f"# {dataset}: mean ± std [95% interval] over seeds\n\n" + to_markdown(table) + "\n"
+        md = f"# {dataset}: mean ± std [95% interval] over seeds\n\n"
+        md += (to_markdown(table) + "\n") if not table.empty else "(no complete runs)\n"
+        if not outside.empty:
+            md += (
+                f"\n## {EXTERNAL_TITLE}\n\nScored by `python -m benchmarks.evaluate` on the same "
+                "judge, one row per file, never averaged with the models above.\n\n"
+                + to_markdown(outside, "samples of")
+                + "\n"
+            )
         written.append(
             atomic_write(out / "tables" / f"{dataset}.md", lambda f, t=md: f.write(t), "w")
         )
@@ -204,10 +241,27 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
                 out / "tables" / f"{dataset}.csv", lambda f, d=long: d.to_csv(f, index=False), "w"
             )
         )
-        if dataset in README_SECTIONS and readme is not None and readme.exists():
+        if not outside.empty:
+            written.append(
+                atomic_write(
+                    out / "tables" / f"{dataset}_external.csv",
+                    lambda f, d=outside: d.to_csv(f, index_label="samples of"),
+                    "w",
+                )
+            )
+        if (
+            not table.empty
+            and dataset in README_SECTIONS
+            and readme is not None
+            and readme.exists()
+        ):
             # the README shows the suite's own settings at one budget; runs with overrides and
-            # the other budgets stay in the full table
-            plain = [r for r in records if not r.get("overrides") and r.get("dataset") == dataset]
+            # the other budgets stay in the full table (external samples only there too)
+            plain = [
+                r
+                for r in records
+                if not r.get("overrides") and r.get("dataset") == dataset and not is_external(r)
+            ]
             budget = headline_budget(plain)
             compact, _ = dataset_tables(
                 [r for r in plain if r.get("budget") == budget], dataset, intervals=False

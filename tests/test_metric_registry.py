@@ -64,10 +64,20 @@ def test_applicability_is_declarative():
     class Model:
         latent = Latent()
 
+        def generate(self, latent):
+            raise NotImplementedError
+
+    class FromFile:  # samples read from a file: a layout, nothing to generate with
+        latent = Latent()
+
     code_control = registry.get_metric("code_control")
     assert code_control.applies("mnist") and not code_control.applies("dsprites")
     assert not code_control.applies("mnist", Model())
+    assert code_control.missing(Model()) == ["categorical_code"]
     assert registry.get_metric("mig").applies("dsprites", Model())
+    assert not registry.get_metric("mig").applies("dsprites", FromFile())
+    assert registry.get_metric("posthoc").missing(FromFile()) == ["model"]
+    assert registry.get_metric("quality").applies("mnist", FromFile())
 
 
 def write_plugin_dist(site: Path) -> None:

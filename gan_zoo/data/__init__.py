@@ -42,6 +42,11 @@ def _canonical(name: str) -> str:
     return key
 
 
+def canonical_name(name: str) -> str:
+    """The registered spelling of a dataset name (``Fashion_MNIST`` -> ``fashion-mnist``)."""
+    return _canonical(name)
+
+
 def splits(name: str) -> tuple[str, ...]:
     """The splits a dataset offers (dSprites has only ``train``, the whole set)."""
     return _SPLITS[_canonical(name)]
@@ -69,6 +74,7 @@ __all__ = [
     "DSpritesGroundTruth",
     "ImageDataset",
     "available",
+    "canonical_name",
     "ground_truth",
     "load_dataset",
     "splits",

@@ -17,6 +17,7 @@ from gan_zoo.metrics.disentanglement.dci import METRIC as DCI
 from gan_zoo.metrics.disentanglement.factor_vae import METRIC as FACTORVAE
 from gan_zoo.metrics.disentanglement.mig import METRIC as MIG
 from gan_zoo.metrics.disentanglement.sap import METRIC as SAP
+from gan_zoo.metrics.judge import FEATURE_DIM
 from gan_zoo.metrics.registry import Key, register, register_metric
 from gan_zoo.models.base import GanModel, Samples
 
@@ -24,6 +25,8 @@ from gan_zoo.models.base import GanModel, Samples
 JUDGED = ("mnist", "fashion-mnist")
 MNIST = ("mnist",)
 DSPRITES = ("dsprites",)
+#: FID's covariance of the judge's 128-d features has full rank from 129 samples on
+QUALITY_MIN_SAMPLES = FEATURE_DIM + 1
 
 
 def _quality(
@@ -98,6 +101,7 @@ register_metric(
     datasets=JUDGED,
     compute=_quality,
     curve=True,
+    min_samples=QUALITY_MIN_SAMPLES,
 )
 register_metric(
     "own_bound",
@@ -109,7 +113,7 @@ register_metric(
             MNIST,
         ),
     ),
-    needs=("categorical_code",),
+    needs=("model", "categorical_code"),
     compute=lambda model, samples, dataset, context: suite.own_bounds(model, samples),
     curve=True,
 )
@@ -184,6 +188,7 @@ register_metric(
     needs=("labels",),
     compute=_intra_class,
     curve=True,
+    min_samples=QUALITY_MIN_SAMPLES,
 )
 register_metric(
     "model_own",
@@ -194,6 +199,7 @@ register_metric(
             "higher",
         ),
     ),
+    needs=("model",),
     compute=_own,
 )
 for _metric in (MIG, SAP, DCI, FACTORVAE, BETAVAE):
@@ -215,5 +221,6 @@ register_metric(
             "higher",
         ),
     ),
+    needs=("model",),
     compute=suite.posthoc_compute,
 )

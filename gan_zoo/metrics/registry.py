@@ -26,11 +26,20 @@ Direction = Literal["higher", "lower", "none"]
 ComputeFn = Callable[["GanModel", "Samples", str, "EvalContext"], Mapping[str, float]]
 """``fn(model, samples, dataset_name, context) -> {key: value}``: one metric on one sample bank."""
 
-#: what a metric may need from a model, and how a model is asked (the model's typed latent layout)
+#: what a metric may need from a model, and how a model is asked (the model's typed latent
+#: layout; ``model``: something that generates, which samples scored from a file are not)
 CAPABILITIES: dict[str, Callable[[Any], bool]] = {
+    "model": lambda model: callable(getattr(model, "generate", None)),
     "labels": lambda model: bool(model.latent.label_classes),
     "categorical_code": lambda model: bool(model.latent.categorical),
     "continuous_code": lambda model: bool(model.latent.continuous),
+}
+#: how a missing capability is named where a metric is skipped (``benchmarks.evaluate``)
+CAPABILITY_TEXT = {
+    "model": "a model",
+    "labels": "requested labels",
+    "categorical_code": "a categorical code",
+    "continuous_code": "a continuous code",
 }
 #: the headline of a templated key shows the first code, which every built-in model names c1
 HEADLINE_CODE = "c1"
@@ -69,6 +78,8 @@ class Metric:
     ``datasets`` None means every dataset; ``needs`` are :data:`CAPABILITIES` the model must have.
     ``curve`` marks metrics cheap enough for the learning-curve probe. ``settings`` is an optional
     frozen dataclass of protocol constants (the disentanglement metrics' overridable settings).
+    ``min_samples`` is the fewest samples the metric is defined on (per requested label for a
+    metric that needs labels); samples scored from a file with fewer are refused.
     """
 
     name: str
@@ -78,12 +89,17 @@ class Metric:
     compute: ComputeFn | None = None
     curve: bool = False
     settings: type | None = None
+    min_samples: int = 1
 
     def applies(self, dataset: str, model: Any | None = None) -> bool:
         """Whether this metric is defined for ``dataset`` and (when given) ``model``."""
         if self.datasets is not None and dataset not in self.datasets:
             return False
-        return model is None or all(CAPABILITIES[need](model) for need in self.needs)
+        return model is None or not self.missing(model)
+
+    def missing(self, model: Any) -> list[str]:
+        """The needs ``model`` lacks (empty when the metric can score it)."""
+        return [need for need in self.needs if not CAPABILITIES[need](model)]
 
 
 _METRICS: dict[str, Metric] = {}
@@ -106,6 +122,7 @@ def register_metric(
     compute: ComputeFn | None = None,
     curve: bool = False,
     settings: type | None = None,
+    min_samples: int = 1,
 ) -> Metric:
     """Declare a metric; a name or key already declared by another metric is refused."""
     return register(
@@ -117,6 +134,7 @@ def register_metric(
             compute=compute,
             curve=curve,
             settings=settings,
+            min_samples=min_samples,
         )
     )
 

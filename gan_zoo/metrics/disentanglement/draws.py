@@ -102,7 +102,14 @@ def disentanglement_metric(
 
         return context.shared(CONTEXT_KEY, build).score(name, score)
 
-    return Metric(name=name, keys=keys, datasets=("dsprites",), compute=compute, settings=settings)
+    return Metric(
+        name=name,
+        keys=keys,
+        datasets=("dsprites",),
+        needs=("model",),  # the representation is the model's encoder or its post-hoc one
+        compute=compute,
+        settings=settings,
+    )
 
 
 def disentanglement_metrics() -> list[Metric]:
