@@ -26,7 +26,7 @@ from benchmarks.convergence import METRIC as CONVERGENCE_METRIC
 from benchmarks.convergence import NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
 from benchmarks.execute import runs_root
 from benchmarks.plots import CURVES, curve_frame
-from benchmarks.records import device_label, load_records
+from benchmarks.records import device_label, is_external, load_records
 from benchmarks.report.charts import Series, line_chart
 from benchmarks.tables import (
     CHANCE_ROW,
@@ -339,8 +339,9 @@ def build_site(out: Path) -> list[Path]:
             for name, caption in FIGURES
             if (out / "figures" / f"{dataset}_{name}.png").exists()
         ]
-        models = sorted(
-            {r["model"] for r in records if r.get("dataset") == dataset}, key=model_rank
+        models = sorted(  # external samples (benchmarks.evaluate) are no model: run pages only
+            {r["model"] for r in records if r.get("dataset") == dataset and not is_external(r)},
+            key=model_rank,
         )
         gallery = []
         for model in models:
