@@ -25,6 +25,7 @@ from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
+from gan_zoo.io import WriteError
 from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
 from gan_zoo.train.checkpoints import CheckpointFiles
@@ -206,6 +207,8 @@ def _train_and_evaluate(
             # the earlier record measured (a real run is never timed at exactly 0 s)
             if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
                 record["train_seconds"] = prev["train_seconds"]
+    except WriteError:
+        raise  # the disk or folder refused a file: the plan stops, nothing is recorded as failed
     except GanZooError as exc:
         record.update(status="failed", error=str(exc))
     except Exception as exc:  # a bug or a crash in one run must not stop the suite

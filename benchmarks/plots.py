@@ -29,6 +29,7 @@ from benchmarks.execute import runs_root
 from benchmarks.records import device_label, has_records, load_records, records_frame
 from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
+from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
 
 CURVES = ("loss_d", "loss_g", "li_c1")
@@ -238,16 +239,16 @@ def metric_grid(panels: int, panel_width: float):
 def save_figure(fig, path: Path, dpi: int) -> Path:
     """Lay out, write and close a figure (closing keeps long plotting sessions lean)."""
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    try:
+        atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format=path.suffix.lstrip(".")))
+    finally:
+        plt.close(fig)
     return path
 
 
 def write_plots(out: Path) -> list[Path]:
     records = load_records(out)
     figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     written = []
     for dataset in sorted({r["dataset"] for r in records if r.get("dataset")}):
         for fn, name in ((metric_bars, "metrics"), (training_curves, "training")):
@@ -274,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         paths = write_plots(args.out)
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

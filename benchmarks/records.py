@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,36 @@ def _parse_record(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(record, dict) or "run_id" not in record:
         raise DataError(f"malformed record {path} (not a run record); fix or delete it")
+    if record.get("status") == "complete":
+        check_tabulable(record, path)
     return record
+
+
+#: what a complete record must hold for the tables and plots to read it
+TABLE_KEYS = ("model", "dataset", "budget", "seed", "metrics")
+
+
+def check_tabulable(record: dict[str, Any], path: Path) -> None:
+    """A complete record has every key a table reads and only finite numbers as metrics.
+
+    Otherwise one ``DataError`` naming the file and the key: a missing key would fail far from
+    its file, and a NaN would silently drop a seed from a mean the table still counts.
+    """
+    for key in TABLE_KEYS:
+        if key not in record:
+            raise DataError(f"record {path} lacks {key!r}, which the tables need; {_FIX}")
+    if not isinstance(record["metrics"], dict):
+        raise DataError(f"record {path}: 'metrics' is not a mapping; {_FIX}")
+    numbers = {f"metrics.{k}": v for k, v in record["metrics"].items()}
+    numbers.update({f"floors.{k}": v for k, v in (record.get("floors") or {}).items()})
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DataError(f"record {path}: {key} is {value!r}, not a number; {_FIX}")
+        if not math.isfinite(value):
+            raise DataError(f"record {path}: {key} is {value}, not a finite number; {_FIX}")
+
+
+_FIX = "rerun that run with --force, or delete the record"
 
 
 def device_label(record: dict[str, Any]) -> str:

@@ -18,9 +18,14 @@ from pathlib import Path
 from benchmarks.plan import RunSpec, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
+from gan_zoo.io import WRITE_FAILED, WriteError
 from gan_zoo.train.stop_signals import exit_code, sigterm_raises
 
 DEFAULT_OUT = Path("results")
+EXECUTORS = ("local", "ray")
+#: exit code of a plan that left runs to another process holding them (sysexits' EX_TEMPFAIL:
+#: not complete yet, run again later); a failed run (1) and a refused write (74) come first
+HELD = 75
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where records, runs, tables go")
-    p.add_argument("--executor", choices=("local", "ray"), default="local")
+    p.add_argument("--executor", default="local", help="|".join(EXECUTORS))
     p.add_argument(
         "--ray-address",
         default=None,
@@ -139,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.jobs < 1:
             raise ConfigError("--jobs must be at least 1")
+        if args.executor not in EXECUTORS:
+            raise ConfigError(
+                f"unknown --executor {args.executor!r}; choose one of: {', '.join(EXECUTORS)}"
+            )
         specs = plan_runs(
             parse_models(args.models),
             args.dataset,
@@ -202,6 +211,9 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return exit_code(exc)
+    except WriteError as exc:
+        print(f"error: {exc}; free space or fix the folder, then run again", file=sys.stderr)
+        return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -224,7 +236,7 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return HELD if held else 0
 
 
 def describe(record: dict) -> str:

@@ -24,7 +24,7 @@ from benchmarks.anchors import anchors_for
 from benchmarks.records import has_records, is_external, load_records
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
-from gan_zoo.io import atomic_write
+from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
 from gan_zoo.metrics.registry import headline, order_keys, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -330,17 +330,37 @@ def update_readme(
     )
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def default_readme(out: Path) -> Path | None:
+    """The checkout's README when ``out`` is the checkout's own ``results/``, else None: tables
+    regenerated for a scratch folder must never edit the README of the code that made them."""
+    if Path(out).resolve() == (CHECKOUT / "results").resolve():
+        return CHECKOUT / "README.md"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.tables", description=__doc__.splitlines()[0]
     )
     p.add_argument("--out", type=Path, default=Path("results"))
-    p.add_argument("--readme", default="README.md", help="README to update ('' to skip)")
+    p.add_argument(
+        "--readme",
+        default=None,
+        help="README whose results sections to rewrite (default: the checkout's README.md, "
+        "and only when --out is the checkout's own results/; '' never)",
+    )
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
+    readme = default_readme(args.out) if args.readme is None else args.readme or None
     try:
-        paths = write_tables(args.out, Path(args.readme) if args.readme else None)
+        paths = write_tables(args.out, Path(readme) if readme else None)
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

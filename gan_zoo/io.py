@@ -1,13 +1,89 @@
-"""Atomic file writes: a crash or Ctrl-C never leaves a half-written file behind."""
+"""The one place gan-zoo writes files and reads saved tensors back.
+
+Writes are atomic (a temp file beside the target, then a rename), so a crash, Ctrl-C or a full
+disk never leaves a half-written file and the previous good file stays in place. A write the
+file system refuses (disk full, read-only, no permission, a missing folder) becomes one
+``WriteError`` naming the path and the cause; the command-line tools stop the plan on it with
+exit code ``WRITE_FAILED`` (74, sysexits' EX_IOERR). Saved tensors are read back with
+``weights_only=True``: a file that would need arbitrary unpickling (it could run code) is
+refused with one line naming it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from gan_zoo.errors import DataError, GanZooError
+
+#: the exit code of a plan stopped because a file could not be written
+WRITE_FAILED = 74
+#: what the file system says when it will not take a write; each is the user's to fix
+WRITE_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EIO,
+    }
+)
+
+
+class WriteError(GanZooError):
+    """A file could not be written; the previous version of it, if any, is untouched."""
+
+
+def os_cause(exc: BaseException | None) -> OSError | None:
+    """The file-system refusal behind ``exc``, following chained causes.
+
+    torch's zip writer reports a short write as a RuntimeError and keeps the ``OSError`` only
+    as its context, so the chain is searched, not just the outer exception.
+    """
+    chain: list[BaseException] = []
+    while exc is not None and all(exc is not e for e in chain):
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    for link in chain:
+        if isinstance(link, OSError) and link.errno in WRITE_ERRNOS:
+            return link
+    for link in chain:  # a short write torch noticed on its own
+        if isinstance(link, RuntimeError) and "No space left" in str(link):
+            return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return None
+
+
+def write_error(path: Path, cause: OSError) -> WriteError:
+    """One line: which file, what the file system said, and that the old file is kept."""
+    reason = cause.strerror or os.strerror(cause.errno or 0)
+    name = errno.errorcode.get(cause.errno or 0, "")
+    kept = f"; the previous {path.name} is kept" if path.exists() else ""
+    return WriteError(f"cannot write {path}: {reason}" + (f" ({name})" if name else "") + kept)
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn a file-system refusal while writing ``path`` into a one-line ``WriteError``."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except Exception as exc:
+        cause = os_cause(exc)
+        if cause is None:
+            raise
+        raise write_error(Path(path), cause) from exc
 
 
 def atomic_write(
@@ -15,18 +91,19 @@ def atomic_write(
 ) -> Path:
     """Call ``write(fileobj)`` on a temp file beside ``path``, then rename it into place."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, mode) as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     return path
 
 
@@ -42,3 +119,45 @@ def atomic_torch_save(path: str | os.PathLike[str], obj: Any) -> Path:
     import torch
 
     return atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def _numpy_globals() -> list[Any]:
+    """numpy's array reconstruction: RNG states and torch-fidelity statistics hold arrays of
+    plain numbers, which this rebuilds without running any other code."""
+    import numpy as np
+
+    found: list[Any] = [np.ndarray, np.dtype]
+    core = getattr(np, "_core", None) or np.core
+    found.append(core.multiarray._reconstruct)
+    numeric = ("Bool", "Byte", "Short", "Int", "Long", "Half", "Float", "Double", "Complex")
+    found += [
+        getattr(np.dtypes, n)
+        for n in dir(np.dtypes)
+        if n.endswith("DType") and n.lstrip("CU").startswith(numeric) and "Bytes" not in n
+    ]
+    return found
+
+
+def load_tensors(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any:
+    """``torch.load`` with ``weights_only=True`` (numpy arrays allowed as plain data).
+
+    A file whose unpickling needs anything else (a class, a function: it could run code) is
+    refused with a ``DataError`` naming it; a damaged file raises torch's own error, which the
+    callers treat as damage (set aside, rebuilt or resumed from the previous checkpoint).
+    """
+    import torch
+
+    try:
+        with torch.serialization.safe_globals(_numpy_globals()):
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "Unsupported global" not in str(exc):
+            raise  # damage, not a foreign object
+        raise UnsafeFileError(
+            f"refused {path}: it holds objects other than tensors and plain data, and loading "
+            "it could run code; delete it if you did not make it"
+        ) from None
+
+
+class UnsafeFileError(DataError):
+    """A saved file that only arbitrary unpickling could read."""

@@ -125,8 +125,7 @@ def test_an_unreadable_checkpoint_is_set_aside_with_warnings_naming_both_files(t
     with caplog.at_level(logging.WARNING):
         assert files.load()["step"] == 15
     assert _warnings(caplog) == [
-        f"checkpoint {files.current} is unreadable (Ran out of input); moved to "
-        "checkpoint.pt.corrupt",
+        f"checkpoint {files.current} is unreadable (EOFError); moved to checkpoint.pt.corrupt",
         f"resuming {tmp_path} from the previous checkpoint checkpoint.prev.pt",
     ]
     assert (tmp_path / "checkpoint.pt.corrupt").read_bytes() == b""
@@ -146,24 +145,19 @@ def test_a_checkpoint_missing_resume_keys_names_them_and_none_left_starts_again(
     assert not files.exists()
 
 
-def test_an_error_without_a_message_is_named_by_its_type(tmp_path, caplog):
+def test_an_error_without_a_message_is_named_by_its_type(tmp_path, caplog, monkeypatch):
     """The warning must always give a reason; some of torch's errors have no text."""
+    import gan_zoo.train.checkpoints
+
+    def raise_without_message(path):
+        raise ArithmeticError
+
     files = CheckpointFiles(tmp_path)
-    torch.save(_Unloadable(), files.current)
+    files.save(_state(1))
+    monkeypatch.setattr(gan_zoo.train.checkpoints, "load_tensors", raise_without_message)
     with caplog.at_level(logging.WARNING):
         assert files.load() is None
     assert f"checkpoint {files.current} is unreadable (ArithmeticError)" in _warnings(caplog)[0]
-
-
-def _raise_without_message() -> None:
-    raise ArithmeticError
-
-
-class _Unloadable:
-    """Pickles fine; unpickling raises an exception whose text is empty."""
-
-    def __reduce__(self):
-        return (_raise_without_message, ())
 
 
 def test_a_cuda_checkpoint_is_read_onto_the_cpu(tmp_path):
@@ -174,3 +168,20 @@ def test_a_cuda_checkpoint_is_read_onto_the_cpu(tmp_path):
     files = CheckpointFiles(tmp_path)
     files.save({**_state(1), "model": {"w": torch.ones(2, device="cuda")}})
     assert files.load()["model"]["w"].device.type == "cpu"
+
+
+def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_left_in_place(tmp_path):
+    """A run folder copied from someone else must not execute anything when resumed."""
+    from test_io import RunsCode
+
+    from gan_zoo.io import UnsafeFileError
+
+    marker = tmp_path / "code-ran"
+    files = CheckpointFiles(tmp_path)
+    torch.save({k: RunsCode(marker) for k in REQUIRED}, files.current)
+    with pytest.raises(UnsafeFileError, match=r"refused .*checkpoint\.pt"):
+        files.load()
+    assert not marker.exists() and files.current.exists()
+    with pytest.raises(UnsafeFileError):
+        _run(synthetic_mnist(64), tmp_path)
+    assert not marker.exists()

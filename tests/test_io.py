@@ -6,8 +6,10 @@ must leave the previous checkpoint or record whole.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import pathlib
 
 import pytest
 import torch
@@ -72,7 +74,8 @@ def test_a_temp_file_left_by_a_kill_is_never_read_as_a_record(tmp_path, monkeypa
     """SIGKILL skips the clean-up; the leftover must not look like a record to the tables."""
     from benchmarks.records import load_records, write_record
 
-    write_record(tmp_path, {"run_id": "a", "status": "complete"})
+    done = {"status": "complete", "model": "gan", "dataset": "mnist", "budget": "smoke"}
+    write_record(tmp_path, {"run_id": "a", **done, "seed": 0, "metrics": {}})
 
     def killed(src, dst):
         raise Crash
@@ -139,3 +142,85 @@ def test_torch_save_round_trips_and_keeps_the_old_file_on_failure(tmp_path):
     loaded = torch.load(target, weights_only=False)
     assert loaded["step"] == 3 and torch.equal(loaded["w"], torch.arange(4))
     assert _leftovers(tmp_path) == []
+
+
+# --- a file system that refuses the write ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.ENOENT], ids=errno.errorcode.get
+)
+@pytest.mark.parametrize("writer", ["bytes", "json", "torch"])
+def test_a_refused_write_is_one_line_naming_the_file_and_the_old_file_stays(
+    tmp_path, monkeypatch, code, writer
+):
+    """The disk fills (or turns read-only, or loses a folder) during the write: the caller gets
+    one WriteError that says which file and why, the previous file is whole and no temp file
+    is left behind. torch's zip writer hides the OSError behind a RuntimeError of its own."""
+    target = tmp_path / "checkpoint.pt"
+    target.write_bytes(OLD)
+    real_fsync = os.fsync
+
+    def refuse(fd):
+        if writer == "torch":
+            try:
+                raise OSError(code, os.strerror(code))
+            except OSError:
+                raise RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos")  # noqa: B904
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(io.os, "fsync", refuse)
+    with pytest.raises(io.WriteError) as caught:
+        if writer == "bytes":
+            atomic_write(target, lambda f: f.write(b"new"))
+        elif writer == "json":
+            atomic_write_json(target, {"new": 1})
+        else:
+            atomic_torch_save(target, {"new": torch.zeros(3)})
+    message = str(caught.value)
+    assert "\n" not in message and str(target) in message
+    assert os.strerror(code) in message and "previous checkpoint.pt is kept" in message
+    monkeypatch.setattr(io.os, "fsync", real_fsync)
+    assert target.read_bytes() == OLD
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_write_error_that_is_not_the_file_systems_passes_through(tmp_path):
+    with pytest.raises(ValueError, match="a bug"):
+        atomic_write(tmp_path / "x", lambda f: (_ for _ in ()).throw(ValueError("a bug")))
+
+
+# --- reading tensors back -----------------------------------------------------------------------
+
+
+class RunsCode:
+    """An object whose unpickling creates a file: what a hostile checkpoint would do."""
+
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def test_a_file_whose_unpickling_would_run_code_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "code-ran"
+    hostile = tmp_path / "checkpoint.pt"
+    torch.save({"step": 1, "model": RunsCode(pathlib.Path(marker))}, hostile)
+    with pytest.raises(io.UnsafeFileError) as caught:
+        io.load_tensors(hostile)
+    assert not marker.exists()
+    assert str(hostile) in str(caught.value) and "\n" not in str(caught.value)
+    # the file really is hostile: an unrestricted load runs its code
+    torch.load(hostile, weights_only=False)
+    assert marker.exists()
+
+
+def test_tensors_numpy_arrays_and_plain_data_load_back(tmp_path):
+    import numpy as np
+
+    state = {"w": torch.arange(3), "numpy": np.random.get_state(), "t": (1, "a", None), "f": 0.5}
+    torch.save(state, tmp_path / "s.pt")
+    back = io.load_tensors(tmp_path / "s.pt")
+    assert torch.equal(back["w"], state["w"]) and back["t"] == state["t"]
+    assert (back["numpy"][1] == state["numpy"][1]).all()

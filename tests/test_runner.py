@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.run import main
+from benchmarks.run import HELD, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
         ),
         (["--set", "batch_size=-5"], "batch_size=-5 is not allowed: expected an integer >= 1"),
         (["--device", "tpu"], "expected auto, cpu, cuda or cuda:N"),
+        (["--executor", "nosuch"], "unknown --executor 'nosuch'; choose one of: local, ray"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(argv, fragment, tmp_path, capsys):
@@ -215,7 +216,7 @@ def test_a_run_held_by_another_process_is_skipped_and_not_written(tmp_path, caps
     try:
         assert holder.stdout.readline().strip() == "held"
         argv = ["--models", "gan", "--budget", "smoke", "--device", "cpu", "--no-progress"]
-        assert main([*argv, "--out", str(tmp_path)]) == 0
+        assert main([*argv, "--out", str(tmp_path)]) == HELD  # the plan is not complete
         captured = capsys.readouterr()
         assert f"skipped (being run by pid {holder.pid} on" in captured.out
         assert "left to the process that holds them" in captured.err

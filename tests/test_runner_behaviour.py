@@ -8,6 +8,7 @@ so none of it needs real digits; the end-to-end run on real MNIST is in test_run
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -579,3 +580,43 @@ def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
     assert execute_run(spec, tmp_path, progress=False) == {**done, "skipped": True}
     assert counted == [] and synthetic_runs == []
     assert _record(tmp_path, spec.run_id) == done
+
+
+# --- a disk that fills up ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("site", ["checkpoint.pt", "history.csv", "mnist__gan__smoke"])
+def test_a_full_disk_at_a_write_stops_the_plan_in_one_line_exit_74_keeping_the_last_file(
+    tmp_path, synthetic_runs, monkeypatch, capsys, site
+):
+    """The disk fills at the second checkpoint, the history or the record: one line naming the
+    file and ENOSPC, exit 74, the previous good file whole, no failed record in its place; once
+    there is space again the same command finishes the run."""
+    from gan_zoo import io
+
+    real = io.os.fsync
+    calls = {"n": 0}
+
+    def full_at(fd):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if site in os.path.basename(name):
+            calls["n"] += 1
+            if calls["n"] == 2 or site.startswith("mnist"):  # the second save; the record
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(fd)
+
+    monkeypatch.setattr(io.os, "fsync", full_at)
+    assert main([*FAST, "--out", str(tmp_path)]) == 74
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device (ENOSPC)" in err[0], err
+    assert "Traceback" not in "\n".join(err)
+    run_dir = tmp_path / "runs" / RUN
+    if site == "checkpoint.pt":
+        assert f"cannot write {run_dir / 'checkpoint.pt'}" in err[0]
+        saved = torch.load(run_dir / "checkpoint.pt", weights_only=False)
+        assert saved["step"] == 15  # the first checkpoint, whole
+    assert not (tmp_path / "records").exists() or not any((tmp_path / "records").iterdir())
+
+    monkeypatch.setattr(io.os, "fsync", real)  # space again
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    assert _record(tmp_path)["status"] == "complete"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 import torch
 
 from benchmarks.aggregate import aggregate
@@ -289,3 +290,81 @@ def test_learning_curve_figures_only_where_records_have_curves(tmp_path):
     first = written["mnist_curves_seconds.png"].read_bytes()
     write_plots(tmp_path)
     assert written["mnist_curves_seconds.png"].read_bytes() == first
+
+
+# --- records the tables cannot read -------------------------------------------------------------
+
+
+def _complete(run_id: str, seed: int, **metrics: float) -> dict:
+    return {
+        "run_id": run_id,
+        "model": "gan",
+        "dataset": "mnist",
+        "budget": "quick",
+        "seed": seed,
+        "status": "complete",
+        "metrics": metrics,
+    }
+
+
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"metrics": None}, "'metrics'"),  # removed below: a record without metrics
+        ({"metrics": {"fid": float("nan")}}, "metrics.fid is nan"),
+        ({"metrics": {"fid": 5.0, "precision": float("inf")}}, "metrics.precision is inf"),
+        ({"metrics": {"fid": "5"}}, "metrics.fid is '5'"),
+        ({"seed": None}, "'seed'"),
+    ],
+    ids=["no-metrics", "nan", "inf", "text", "no-seed"],
+)
+@pytest.mark.parametrize("beside_a_good_one", [False, True])
+def test_a_record_tables_cannot_read_is_one_line_naming_file_and_key_exit_2(
+    tmp_path, capsys, bad, key, beside_a_good_one
+):
+    """Alone, such a record used to give exit 0 and no table; beside a good one, a traceback;
+    and a NaN metric silently dropped a seed from a mean whose seed count still included it."""
+    from benchmarks import plots, tables
+    from benchmarks.records import write_record
+
+    if beside_a_good_one:
+        write_record(tmp_path, _complete("mnist__gan__quick__seed0", 0, fid=4.0))
+    record = _complete("mnist__gan__quick__seed1", 1, fid=6.0)
+    for k, v in bad.items():
+        if v is None:
+            del record[k]
+        else:
+            record[k] = v
+    path = write_record(tmp_path, record)
+    for tool in (tables, plots):
+        assert tool.main(["--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        assert str(path) in err and key in err
+    assert not (tmp_path / "tables").exists() and not (tmp_path / "figures").exists()
+
+
+def test_tables_for_another_folder_leave_the_checkouts_readme_alone(tmp_path, monkeypatch, capsys):
+    """Only --readme PATH, or --out being the checkout's own results/, rewrites a README."""
+    from benchmarks import tables
+    from benchmarks.records import write_record
+
+    checkout = tmp_path / "checkout"
+    (checkout / "results").mkdir(parents=True)
+    readme = checkout / "README.md"
+    readme.write_text(f"{README_START}\nold\n{README_END}\n")
+    monkeypatch.setattr(tables, "CHECKOUT", checkout)
+    monkeypatch.chdir(checkout)  # the old default was ./README.md whatever --out said
+    scratch = tmp_path / "scratch"
+    write_record(scratch, _complete("mnist__gan__quick__seed0", 0, fid=4.0))
+    assert tables.main(["--out", str(scratch)]) == 0
+    assert "old" in readme.read_text()
+
+    asked = tmp_path / "other.md"
+    asked.write_text(f"{README_START}\nold\n{README_END}\n")
+    assert tables.main(["--out", str(scratch), "--readme", str(asked)]) == 0
+    assert "old" not in asked.read_text() and "old" in readme.read_text()
+
+    write_record(checkout / "results", _complete("mnist__gan__quick__seed0", 0, fid=4.0))
+    assert tables.main(["--out", "results"]) == 0  # the checkout's own results/
+    assert "old" not in readme.read_text() and "| gan |" in readme.read_text()

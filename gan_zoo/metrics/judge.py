@@ -31,7 +31,7 @@ from gan_zoo.devices import pick_device
 from gan_zoo.digest_cache import load_or_build, short_digest
 from gan_zoo.errors import ConfigError
 from gan_zoo.fitting import fit_minibatches
-from gan_zoo.io import atomic_torch_save, atomic_write_json
+from gan_zoo.io import atomic_torch_save, atomic_write_json, load_tensors
 from gan_zoo.paths import cache_root, data_root
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def load_checkpoint(
     path: str | os.PathLike[str], device: torch.device
 ) -> tuple[JudgeNet, JudgeRecipe]:
     """Rebuild a judge network from a checkpoint written by :func:`get_judge`."""
-    blob = torch.load(path, map_location=device, weights_only=True)
+    blob = load_tensors(path, map_location=device)
     fields = dict(blob["recipe"])
     fields["image_shape"] = tuple(fields["image_shape"])
     recipe = JudgeRecipe(**fields)

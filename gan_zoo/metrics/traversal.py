@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
+from gan_zoo.io import atomic_write
 from gan_zoo.models.base import GanModel
 
 CONT_VALUES = torch.linspace(-2, 2, 9)
@@ -68,19 +69,21 @@ def traversal_codes(model: GanModel) -> list[str]:
 
 def write_traversals(model: GanModel, folder: Path, rows: int = 8, seed: int = 0) -> list[Path]:
     """One PNG per code: ``traversal_<code>.png``."""
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for code in traversal_codes(model):
         images, cols = traversal_grid(model, code, rows, seed)
         path = folder / f"traversal_{code}.png"
-        save_image(images, path, nrow=cols, padding=1, pad_value=0.5)
+        atomic_write(
+            path,
+            lambda f, i=images, c=cols: save_image(i, f, "png", nrow=c, padding=1, pad_value=0.5),
+        )
         paths.append(path)
     return paths
 
 
 def write_sample_grid(images_uint8: torch.Tensor, path: Path, n: int = 100) -> Path:
     """The first ``n`` samples as a square-ish grid."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     nrow = int(n**0.5)
-    save_image(images_uint8[:n].float() / 255.0, path, nrow=nrow, padding=1, pad_value=0.5)
+    grid = images_uint8[:n].float() / 255.0
+    atomic_write(path, lambda f: save_image(grid, f, "png", nrow=nrow, padding=1, pad_value=0.5))
     return path

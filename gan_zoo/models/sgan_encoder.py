@@ -14,7 +14,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
 from gan_zoo.digest_cache import load_or_build, short_digest
 from gan_zoo.fitting import train_classifier
-from gan_zoo.io import atomic_torch_save
+from gan_zoo.io import atomic_torch_save, load_tensors
 from gan_zoo.models.nets.sgan import SganEncoder
 from gan_zoo.paths import cache_root
 
@@ -64,7 +64,7 @@ def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder
         if not path.exists():
             return None
         net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
-        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        net.load_state_dict(load_tensors(path))
         return net
 
     def build() -> SganEncoder:

@@ -16,9 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from gan_zoo.io import atomic_torch_save
+from gan_zoo.io import UnsafeFileError, atomic_torch_save, load_tensors, writing
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +46,13 @@ class CheckpointFiles:
     def save(self, state: dict[str, Any]) -> None:
         """Keep the last checkpoint as the previous one, then write ``state`` atomically.
 
-        Between the two renames only the previous checkpoint exists, and ``load`` falls back to
-        it, so a crash at any point leaves a checkpoint to resume from.
+        The previous name is a second link to the last checkpoint, made before the new one is
+        written, so a crash or a full disk at any point leaves ``checkpoint.pt`` whole (the new
+        state, or the last one) and ``load`` can always resume.
         """
         if self.current.exists():
-            os.replace(self.current, self.previous)
+            with writing(self.previous):
+                _link_or_move(self.current, self.previous)
         atomic_torch_save(self.current, state)
 
     def load(self) -> dict[str, Any] | None:
@@ -62,10 +62,12 @@ class CheckpointFiles:
             if not path.exists():
                 continue
             try:
-                state = torch.load(path, map_location="cpu", weights_only=False)
+                state = load_tensors(path)
                 missing = [k for k in REQUIRED if k not in state]
                 if missing:
                     raise ValueError(f"missing {', '.join(missing)}")
+            except UnsafeFileError:
+                raise  # not damage: a file someone else made, left where it is for them to see
             except Exception as exc:  # torch raises several types for a damaged zip
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 aside = path.with_name(path.name + ".corrupt")
@@ -86,3 +88,16 @@ class CheckpointFiles:
         """Forget every checkpoint (``--force``)."""
         for path in (self.current, self.previous):
             path.unlink(missing_ok=True)
+
+
+def _link_or_move(source: Path, target: Path) -> None:
+    """Make ``target`` name ``source``'s file, atomically; where the file system has no hard
+    links, move it instead (then only ``target`` exists until the next write)."""
+    temp = target.with_name(f".{target.name}.link")
+    temp.unlink(missing_ok=True)
+    try:
+        os.link(source, temp)
+    except OSError:
+        os.replace(source, target)
+        return
+    os.replace(temp, target)

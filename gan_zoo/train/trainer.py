@@ -24,6 +24,7 @@ from gan_zoo.config import Budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError
+from gan_zoo.io import load_tensors
 from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
@@ -134,7 +135,7 @@ class Trainer:
         streams. Moving it is refused with one line that says what to do instead.
         """
         if not isinstance(state, dict):
-            state = torch.load(state, map_location="cpu", weights_only=False)
+            state = load_tensors(state)
         written_on = checkpoint_device_type(state)
         if written_on != self.device.type:
             raise ConfigError(
