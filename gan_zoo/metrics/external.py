@@ -136,6 +136,21 @@ def scorable(dataset: str) -> bool:
     )
 
 
+def write_samples(path: Path, samples: Samples, latent: LatentLayout) -> Path:
+    """``samples`` as the ``.npz`` :func:`read_samples` reads: images, the requested labels, and
+    the categorical codes with their layout (continuous codes have no metric without a model)."""
+    from gan_zoo.io import atomic_write
+
+    arrays: dict[str, np.ndarray] = {"images": samples.images.cpu().numpy()}
+    if samples.labels is not None:
+        arrays["labels"] = samples.labels.cpu().numpy()
+    if latent.categorical:
+        arrays["codes"] = samples.cat.cpu().numpy()
+        arrays["code_sizes"] = np.array([c.num_categories for c in latent.categorical])
+        arrays["code_names"] = np.array([c.name for c in latent.categorical])
+    return atomic_write(Path(path), lambda f: np.savez_compressed(f, **arrays))
+
+
 def plan(dataset: str, stand_in: FileSamples) -> tuple[list[Metric], dict[str, str]]:
     """(the registered metrics these samples meet, {skipped metric: what it needs}), over the
     metrics defined on ``dataset``."""

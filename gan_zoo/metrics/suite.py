@@ -45,11 +45,7 @@ def evaluate(
     inception_weights: str | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Every registered metric that applies (see metrics.registry), and non-scalar details."""
-    gen = torch.Generator(device=model.device).manual_seed(10_000 + seed)
-    labels = None
-    if model.latent.label_classes:
-        labels = torch.arange(num_samples) % model.latent.label_classes
-    samples = model.sample(num_samples, labels=labels, generator=gen)
+    samples = evaluation_bank(model, num_samples, seed)
     if run_dir is not None:
         save_artefacts(model, samples, Path(run_dir), seed)
     context = EvalContext(
@@ -62,6 +58,21 @@ def evaluate(
     )
     metrics = run_metrics(model, samples, context, [m for m in registered() if m.compute])
     return metrics, context.details
+
+
+#: the evaluation bank of a run with seed s is drawn with seed EVAL_SEED_OFFSET + s
+EVAL_SEED_OFFSET = 10_000
+
+
+def evaluation_bank(model: GanModel, num_samples: int, seed: int) -> Samples:
+    """The samples a run's evaluation scores: labels balanced (0, 1, ..., K-1, 0, ...) for
+    conditional models, latents from a generator seeded apart from training's. The same call
+    on the same weights gives the same images, which ``benchmarks.sample`` relies on."""
+    gen = torch.Generator(device=model.device).manual_seed(EVAL_SEED_OFFSET + seed)
+    labels = None
+    if model.latent.label_classes:
+        labels = torch.arange(num_samples) % model.latent.label_classes
+    return model.sample(num_samples, labels=labels, generator=gen)
 
 
 def run_metrics(

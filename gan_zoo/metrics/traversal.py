@@ -19,22 +19,28 @@ CONT_VALUES = torch.linspace(-2, 2, 9)
 
 @torch.inference_mode()
 def traversal_grid(
-    model: GanModel, code: str, rows: int = 8, seed: int = 0
+    model: GanModel,
+    code: str,
+    rows: int = 8,
+    seed: int = 0,
+    values: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, int]:
-    """Images in [0, 1] (rows * columns, row-major) and the column count, for one code (c1, ... or ``label``)."""
+    """Images in [0, 1] (rows * columns, row-major) and the column count, for one code (c1, ...
+    or ``label``); ``values`` picks the columns (default: every category, or -2..2)."""
     lay = model.latent
     gen = torch.Generator(device=model.device).manual_seed(seed)
     base = model.latent.sample(rows, gen, model.device)
     cat_names = [c.name for c in lay.categorical]
     cont_names = [c.name for c in lay.continuous]
     if code in cat_names:
-        values = torch.arange(lay.categorical[cat_names.index(code)].num_categories)
+        default = torch.arange(lay.categorical[cat_names.index(code)].num_categories)
     elif code in cont_names:
-        values = CONT_VALUES
+        default = CONT_VALUES
     elif code == "label" and lay.label_classes:
-        values = torch.arange(lay.label_classes)
+        default = torch.arange(lay.label_classes)
     else:
-        raise KeyError(f"{model.name} has no code {code!r}; it has {cat_names + cont_names}")
+        raise KeyError(f"{model.name} has no code {code!r}; it has {traversal_codes(model)}")
+    values = default if values is None else torch.as_tensor(values)
     cols = len(values)
     # repeat each row's latent across the columns, then set the swept code per column
     rep = lambda t: None if t is None else t.repeat_interleave(cols, dim=0)  # noqa: E731
@@ -67,11 +73,19 @@ def traversal_codes(model: GanModel) -> list[str]:
     return names + (["label"] if model.latent.label_classes else [])
 
 
-def write_traversals(model: GanModel, folder: Path, rows: int = 8, seed: int = 0) -> list[Path]:
-    """One PNG per code: ``traversal_<code>.png``."""
+def write_traversals(
+    model: GanModel,
+    folder: Path,
+    rows: int = 8,
+    seed: int = 0,
+    codes: list[str] | None = None,
+    values: dict[str, torch.Tensor] | None = None,
+) -> list[Path]:
+    """One PNG per code (default: every code, and the label): ``traversal_<code>.png``;
+    ``values`` picks the columns of a code (e.g. the labels of a label sweep)."""
     paths = []
-    for code in traversal_codes(model):
-        images, cols = traversal_grid(model, code, rows, seed)
+    for code in traversal_codes(model) if codes is None else codes:
+        images, cols = traversal_grid(model, code, rows, seed, (values or {}).get(code))
         path = folder / f"traversal_{code}.png"
         atomic_write(
             path,
