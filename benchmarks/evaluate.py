@@ -21,9 +21,11 @@ from typing import Any
 
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import write_record
+from benchmarks.run import check_out_writable
 from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError, GanZooError
+from gan_zoo.io import WRITE_FAILED, WriteError
 from gan_zoo.metrics import external
 from gan_zoo.metrics.registry import order_keys
 
@@ -138,11 +140,15 @@ def describe(record: dict[str, Any], path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_out_writable(args.out)
         record = evaluate_file(args.dataset, args.samples, args.name, args.seed, args.data_root)
+        path = write_record(args.out, record)
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    path = write_record(args.out, record)
     print(describe(record, path))
     return 0
 
