@@ -56,8 +56,18 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.known_answer(
+    "density",
+    "coverage",
+    "intra_fid",
+    "intra_precision",
+    "intra_recall",
+    "intra_density",
+    "intra_coverage",
+    "intra_samples",
+)
 def test_real_test_digits_score_like_real_data(
-    test_digits_npz: Path, tmp_path: Path, capsys, real_data_root: Path
+    test_digits_npz: Path, tmp_path: Path, capsys, real_data_root: Path, mnist_test
 ):
     from gan_zoo.metrics.fidelity import quality_floor
     from gan_zoo.metrics.judge import get_judge
@@ -83,6 +93,13 @@ def test_real_test_digits_score_like_real_data(
     assert metrics["label_acc"] == pytest.approx(judge.test_accuracy, abs=1e-6)  # float32 there
     assert metrics["code_acc_digit"] == metrics["label_acc"]
     assert metrics["code_mi_digit"] == pytest.approx(metrics["label_mi"], abs=1e-9)
+    # per class the samples are exactly the class's test images, the intra-class reference:
+    # identical sets score FID 0 and precision, recall, density and coverage 1 exactly (each
+    # real ball holds its own point and k - 1 neighbours strictly inside its radius)
+    assert metrics["intra_fid"] == pytest.approx(0.0, abs=1e-6)
+    for key in ("intra_precision", "intra_recall", "intra_density", "intra_coverage"):
+        assert metrics[key] == 1.0, key
+    assert metrics["intra_samples"] == int(mnist_test.labels.bincount().min())  # 892 fives
     # an ordinary record, marked external
     ext = record["external"]
     assert ext["sha256"] == hashlib.sha256(test_digits_npz.read_bytes()).hexdigest()

@@ -51,6 +51,9 @@ def shuffled_pixels(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return images.reshape(n, -1)[:, order].reshape(images.shape).contiguous()
 
 
+@pytest.mark.known_answer(
+    "fid", "kid_mean", "precision", "recall", "quality_samples", "quality_reference"
+)
 def test_real_test_against_itself_is_zero(
     test_images: torch.Tensor, real_data_root: Path, mnist_judge: Judge
 ) -> None:
@@ -93,6 +96,7 @@ def test_floor_is_low_and_stored_with_the_judge(real_data_root: Path, mnist_judg
     assert stored["n10000-seed0"] == pytest.approx(floor)
 
 
+@pytest.mark.known_answer("prc_samples")
 def test_small_sample_counts_shrink_kid_subsets(
     test_images: torch.Tensor, real_data_root: Path
 ) -> None:
@@ -144,12 +148,14 @@ def random_inception_weights(path: Path) -> Path:
     return path
 
 
+@pytest.mark.known_answer("fid_inception")
 def test_inception_plumbing_with_random_weights(
     tmp_path: Path, test_images: torch.Tensor, real_data_root: Path
 ) -> None:
     """Plumbing only: offline there are no Inception weights, so random ones of the right
-    shapes go through the weights-file path. The values mean nothing; keys must exist and be
-    finite, and the random extractor must be registered apart from the real one. Ten images
+    shapes go through the weights-file path. The values mean nothing, except against the same
+    images (FID 0 whatever the weights); keys must exist and be finite, and the random
+    extractor must be registered apart from the real one. Ten images
     a side; torch-fidelity's 2048-d FID eigendecomposition dominates (10-30 s on 2 cores)."""
     weights = random_inception_weights(tmp_path / "inception-random.pth")
     res = sample_quality(
@@ -160,9 +166,11 @@ def test_inception_plumbing_with_random_weights(
         num_samples=10,
         inception=True,
         inception_weights=weights,
-        reference_images=test_images[10:20],
+        reference_images=test_images[:10],  # the same ten: a known answer whatever the weights
     )
     keys = {"fid_inception", "kid_inception_mean", "kid_inception_std", "isc_inception"}
     assert res.keys() >= keys
     assert all(math.isfinite(res[k]) for k in keys | QUALITY_KEYS)
+    assert res["fid_inception"] == pytest.approx(0.0, abs=1e-3)
+    assert res["fid"] == pytest.approx(0.0, abs=1e-3)
     assert fidelity.register_inception(weights) != fidelity.register_inception(None)

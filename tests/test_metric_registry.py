@@ -145,3 +145,50 @@ def _record(metrics: dict[str, float]) -> dict:
         "status": "complete",
         "metrics": metrics,
     }
+
+
+def known_answer_tests() -> dict[str, list[str]]:
+    """Each key named by a ``@pytest.mark.known_answer(...)`` in tests/, with its tests.
+
+    Read from the source (not from a pytest session, which may have collected one file), and
+    only from tests that run by default (a ``slow`` test does not count).
+    """
+    import ast
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            marks = [ast.unparse(d) for d in node.decorator_list]
+            if any(m.startswith("pytest.mark.slow") for m in marks):
+                continue
+            for deco in node.decorator_list:
+                if (
+                    isinstance(deco, ast.Call)
+                    and ast.unparse(deco.func) == "pytest.mark.known_answer"
+                ):
+                    for arg in deco.args:
+                        found.setdefault(arg.value, []).append(f"{path.name}::{node.name}")
+    return found
+
+
+def keys_without_known_answer() -> list[str]:
+    """The registered keys (templates as declared) that no default test pins."""
+    marked = known_answer_tests()
+    return [k.name for k in registry.declared_keys() if k.name not in marked]
+
+
+def test_every_registered_key_has_a_known_answer_test():
+    """A metric key enters the registry with a test that pins its value on a case whose answer
+    is known (mark it ``@pytest.mark.known_answer("key")``); this lists the keys without one."""
+    missing = keys_without_known_answer()
+    assert not missing, f"registry keys without a known-answer test: {', '.join(missing)}"
+    declared = {k.name for k in registry.declared_keys()}
+    stale = sorted(set(known_answer_tests()) - declared)
+    assert not stale, f"known_answer marks naming no registered key: {stale}"
+
+
+def test_a_key_registered_without_a_known_answer_test_is_listed(clean_registry):
+    register_metric("untested", (Key("untested_key", "a key no test pins"),))
+    assert keys_without_known_answer() == ["untested_key"]
