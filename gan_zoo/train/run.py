@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
 from gan_zoo.models import build
 from gan_zoo.models.base import GanModel
+from gan_zoo.train.callbacks import StepCallback
 from gan_zoo.train.probe import Probe
 from gan_zoo.train.seeding import seed_everything
 from gan_zoo.train.trainer import Trainer, TrainResult
@@ -26,16 +28,27 @@ def train_run(
     progress: bool = True,
     stop_after: int | None = None,
     probe: Probe | None = None,
+    callbacks: Sequence[StepCallback] = (),
 ) -> tuple[GanModel, TrainResult]:
     """The same seed gives the same initial weights, batches and latents (exactly, on CPU).
 
-    ``probe``, if given, measures the model at its steps (a learning curve, see train.probe).
+    ``probe``, if given, measures the model at its steps (a learning curve, see train.probe);
+    ``callbacks`` are called at the end of every step (see train.callbacks).
     """
     seed_everything(seed)
     dev = pick_device(device)
     model = build(model_name, dataset, dev.type, **(overrides or {}))
     trainer = Trainer(
-        model, dataset, get_budget(budget), seed, run_dir, dev, progress, stop_after, probe
+        model,
+        dataset,
+        get_budget(budget),
+        seed,
+        run_dir,
+        dev,
+        progress,
+        stop_after,
+        probe,
+        callbacks,
     )
     result = trainer.fit()
     if trainer.curve is not None:

@@ -14,6 +14,7 @@ losses, history sums and the non-finite watch all stay on the device until a che
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from gan_zoo.io import load_tensors
 from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.batches import IndexSampler
+from gan_zoo.train.callbacks import StepCallback, StepEnd
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
@@ -67,8 +69,10 @@ class Trainer:
         progress: bool = True,
         stop_after: int | None = None,
         probe: Probe | None = None,
+        callbacks: Sequence[StepCallback] = (),
     ) -> None:
         self.device = pick_device(device)
+        self.callbacks = list(callbacks)  # called at the end of every step (train.callbacks)
         self.model = model.to(self.device)
         self.budget, self.seed, self.progress = budget, seed, progress
         self.run_dir = Path(run_dir) if run_dir is not None else None
@@ -281,6 +285,7 @@ class Trainer:
                     status, error = "diverged", f"non-finite loss at step {bad}"
                     self.step = bad - 1  # the steps done before it; later ones are discarded
                     break
+                row = None
                 if self.step % self.budget.log_every == 0 or self.step == total:
                     row = self.history.flush(self.step)
                     bar.set_postfix(
@@ -299,6 +304,10 @@ class Trainer:
                     now = time.perf_counter()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
+                if self.callbacks:
+                    event = StepEnd(self, self.step, logs, row)
+                    for callback in self.callbacks:
+                        callback(event)
         if status == "interrupted" and (bad := watch.first_nonfinite_step()):
             status, error = "diverged", f"non-finite loss at step {bad}"
             self.step = bad - 1
