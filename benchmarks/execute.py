@@ -73,8 +73,11 @@ def execute_run(
     num_samples: int = 10_000,
     inception: bool = False,
     inception_weights: str | None = None,
+    log: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run ``spec`` unless its record says it is complete; return the record.
+
+    ``log`` names live-log backends (``benchmarks.live_log``) that follow the training.
 
     The run is owned by this process while it trains and evaluates (a lock beside its folder):
     a run another process holds is skipped with a record of status ``locked`` that is never
@@ -107,6 +110,7 @@ def execute_run(
             num_samples,
             inception,
             inception_weights,
+            log,
         )
         if write:
             write_record(out, record)
@@ -133,6 +137,7 @@ def _train_and_evaluate(
     num_samples: int,
     inception: bool,
     inception_weights: str | None,
+    log: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     if force:
         CheckpointFiles(run_dir).clear()
@@ -148,6 +153,11 @@ def _train_and_evaluate(
         **device_description(dev),
         "metrics": {},
     }
+    live = None
+    if log:  # imported only when asked for: without --log nothing of it loads
+        from benchmarks.live_log import LiveLog
+
+        live = LiveLog(log, spec.run_id, run_dir, get_budget(spec.budget).steps, record["hparams"])
     try:
         dataset = cached_dataset(spec.dataset, data_root)
         from gan_zoo.metrics.curves import curve_probe
@@ -166,7 +176,10 @@ def _train_and_evaluate(
             str(dev),
             progress,
             probe=probe,
+            callbacks=() if live is None else (live,),
         )
+        if live is not None:
+            live.close()  # the evaluation is not part of the live log
         record.update(
             status=result.status,
             steps=result.step,
@@ -217,6 +230,8 @@ def _train_and_evaluate(
             status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
         )
     finally:
+        if live is not None:
+            live.close()  # flushes what an interrupted or failed run logged
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
     return record

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.live_log import parse_log
 from benchmarks.plan import RunSpec, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
@@ -85,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="print the run list and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--log",
+        default=None,
+        metavar="tensorboard,wandb",
+        help="live logs of each run under its run id (optional extras; W&B offline without "
+        "network): losses, curve metrics and sample grids",
+    )
     return p
 
 
@@ -148,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError(
                 f"unknown --executor {args.executor!r}; choose one of: {', '.join(EXECUTORS)}"
             )
+        args.log = parse_log(args.log)
         specs = plan_runs(
             parse_models(args.models),
             args.dataset,
@@ -184,6 +193,7 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         num_samples=args.num_samples,
         inception=args.inception,
         inception_weights=args.inception_weights,
+        log=args.log,
     )
     t0 = time.perf_counter()
     if args.executor == "ray":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torchvision.utils import save_image
+from torchvision.utils import make_grid, save_image
 
 from gan_zoo.io import atomic_write
 from gan_zoo.models.base import GanModel
@@ -95,9 +95,14 @@ def write_traversals(
     return paths
 
 
+def sample_grid(images_uint8: torch.Tensor, n: int = 100) -> torch.Tensor:
+    """The first ``n`` samples as one square-ish grid image (C, H, W floats in [0, 1]): the
+    layout of ``samples.png`` and of the live logs' sample grids."""
+    return make_grid(images_uint8[:n].float() / 255.0, nrow=int(n**0.5), padding=1, pad_value=0.5)
+
+
 def write_sample_grid(images_uint8: torch.Tensor, path: Path, n: int = 100) -> Path:
     """The first ``n`` samples as a square-ish grid."""
-    nrow = int(n**0.5)
-    grid = images_uint8[:n].float() / 255.0
-    atomic_write(path, lambda f: save_image(grid, f, "png", nrow=nrow, padding=1, pad_value=0.5))
+    grid = sample_grid(images_uint8, n)
+    atomic_write(path, lambda f: save_image(grid, f, "png"))
     return path
