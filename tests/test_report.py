@@ -148,9 +148,19 @@ def test_a_run_folder_gives_its_images_to_the_run_and_model_pages(tmp_path, monk
         assert "not available" not in page
 
 
+NAN_RECORD = (
+    '{"run_id": "broken", "model": "gan", "dataset": "mnist", "budget": "paper", "seed": 1, '
+    '"status": "complete", "metrics": {"fid": NaN}}'
+)
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
-    [("{not json", "malformed record"), ("[1, 2]", "not a run record")],
+    [
+        ("{not json", "malformed record"),
+        ("[1, 2]", "not a run record"),
+        (NAN_RECORD, "metrics.fid is nan, not a finite number"),  # as benchmarks.tables says
+    ],
 )
 def test_a_malformed_record_is_one_line_and_exit_2(tmp_path, capsys, content, said):
     write_record(tmp_path, "gan", 0, 1.0, 0.5)
@@ -164,3 +174,13 @@ def test_a_malformed_record_is_one_line_and_exit_2(tmp_path, capsys, content, sa
 def test_no_records_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["--out", str(tmp_path / "nothing")]) == 2
     assert "no records under" in capsys.readouterr().err
+
+
+def test_a_report_folder_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    from gan_zoo.io import WRITE_FAILED
+
+    write_record(tmp_path, "gan", 0, 1.0, 0.5)
+    (tmp_path / "report").write_text("a file where the site's folder goes")
+    assert main(["--out", str(tmp_path)]) == WRITE_FAILED
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(tmp_path / "report") in err

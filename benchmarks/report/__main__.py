@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmarks.records import has_records
 from gan_zoo.errors import GanZooError
+from gan_zoo.io import WRITE_FAILED, WriteError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         pages = build_site(args.out)
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return WRITE_FAILED
+    except OSError as exc:  # the site folder itself (made or cleared before any page)
+        print(f"error: cannot write {args.out / 'report'}: {exc.strerror or exc}", file=sys.stderr)
+        return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -278,9 +278,15 @@ def copy_run_images(out: Path, site: Path, run_id: str) -> list[str] | None:
     names = []
     for src in found:
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, target / src.name)
+        copy_file(src, target / src.name)
         names.append(f"img/{run_id}/{src.name}")
     return names
+
+
+def copy_file(src: Path, dst: Path) -> Path:
+    """Copy through the one write place (a full disk is one line naming the file)."""
+    data = src.read_bytes()
+    return atomic_write(dst, lambda f: f.write(data))
 
 
 def environment() -> Environment:
@@ -325,7 +331,7 @@ def build_site(out: Path) -> list[Path]:
         html = env.get_template(template).render(root="../" * depth, **context)
         written.append(atomic_write(site / path, lambda f: f.write(html), "w"))
 
-    shutil.copyfile(Path(__file__).with_name("static") / "report.css", site / "report.css")
+    copy_file(Path(__file__).with_name("static") / "report.css", site / "report.css")
     images = {r["run_id"]: copy_run_images(out, site, r["run_id"]) for r in records}
     runs_here = any(v is not None for v in images.values())
     datasets = _datasets(records)
