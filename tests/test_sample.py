@@ -100,3 +100,17 @@ def test_a_run_without_its_folder_says_where_to_look(smoke_run, tmp_path, capsys
     monkeypatch.setenv("GAN_ZOO_RUNS", str(tmp_path / "elsewhere"))
     assert sample.main([f"mnist__{model}__smoke__seed0", "--out", str(out)]) == 2
     assert "GAN_ZOO_RUNS" in capsys.readouterr().err
+
+
+def test_draws_on_any_device(smoke_run, device, tmp_path: Path):
+    """A CPU run's checkpoint drawn on each device here (CUDA where present)."""
+    model, out = smoke_run
+    if model != "infogan":
+        pytest.skip("one model is enough to move between devices")
+    to = tmp_path / "drawn"
+    argv = [f"mnist__{model}__smoke__seed0", "--out", str(out), "--to", str(to)]
+    assert sample.main([*argv, "--device", device.type, "--export", "200", "--grid", "4"]) == 0
+    exported = np.load(to / "samples.npz")
+    assert exported["images"].shape == (200, 1, 28, 28) and exported["codes"].shape == (200, 1)
+    assert list(exported["code_names"]) == ["c1"] and list(exported["code_sizes"]) == [10]
+    assert (to / "samples.png").exists() and (to / "traversal_c2.png").exists()
