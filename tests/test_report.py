@@ -79,6 +79,17 @@ def test_every_page_of_a_fresh_clone_links_only_files_that_exist(tmp_path, monke
     assert "../../records/mnist__sgan__paper__seed0.json" in run
 
 
+def test_external_samples_get_a_run_page_whose_links_all_resolve(tmp_path):
+    write_record(tmp_path, "gan", 0, 1.0, 0.5)
+    write_record(tmp_path, "mygan", 0, 2.0, 0.4, external=True, run_id="mnist__ext__mygan")
+    assert main(["--out", str(tmp_path)]) == 0
+    page = tmp_path / "report" / "runs" / "mnist__ext__mygan.html"
+    assert "mygan (external samples)" in page.read_text()
+    for html in (tmp_path / "report").rglob("*.html"):
+        for target in local_targets(html):
+            assert target.exists(), f"{html.name} links {target}"
+
+
 def _rows(html: str) -> dict[str, list[str]]:
     """Table rows by their first header cell's text, cells' text (tags stripped)."""
     rows = {}
