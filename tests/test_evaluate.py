@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torchvision.utils import save_image
 
 from benchmarks import evaluate
@@ -170,7 +171,16 @@ def bad_inputs(tmp: Path, digits: torch.Tensor) -> dict[str, tuple[Path, str]]:
     (tmp / "mixed").mkdir()
     _png_folder(tmp / "mixed" / "3", digits[:2])
     save_image(digits[0].float() / 255, tmp / "mixed" / "loose.png")
+    (tmp / "empty").mkdir()
+    (tmp / "deep").mkdir()
+    Image.fromarray(ok[0, 0].astype(np.uint16) * 257).save(tmp / "deep" / "0.png")  # 16-bit
+    (tmp / "colour").mkdir()
+    rgb = np.stack([ok[0, 0], ok[0, 0] // 2, ok[0, 0]], axis=-1)
+    Image.fromarray(rgb).save(tmp / "colour" / "0.png")
     return {
+        "empty folder": (tmp / "empty", "holds no images"),
+        "16-bit png": (tmp / "deep", "expected 8-bit"),
+        "colour png": (tmp / "colour", "colour image"),
         "3-d images": (_npz(tmp / "a.npz", images=ok[:, 0]), "shape"),
         "wrong size": (_npz(tmp / "b.npz", images=np.zeros((n, 1, 32, 32), np.uint8)), "32"),
         "float images": (_npz(tmp / "c.npz", images=ok.astype(np.float32) / 255), "float32"),
@@ -199,6 +209,20 @@ def bad_inputs(tmp: Path, digits: torch.Tensor) -> dict[str, tuple[Path, str]]:
         "label folder name": (_png_folder(tmp / "named", digits[:2], ["seven", "seven"]), "index"),
         "label folder out of range": (_png_folder(tmp / "eleven", digits[:2], [11, 11]), "0..9"),
     }
+
+
+def test_a_labelled_folder_reads_labels_from_its_subfolders_in_name_order(mnist_test, tmp_path):
+    from gan_zoo.metrics.external import read_samples
+
+    images = mnist_test.images[:6]
+    _png_folder(tmp_path / "by_label", images, [7, 0, 7, 0, 7, 0])
+    loaded = read_samples(tmp_path / "by_label", (1, 28, 28), 10)
+    assert loaded.format == "folder" and loaded.latent.label_classes == 10
+    assert loaded.samples.labels.tolist() == [0, 0, 0, 7, 7, 7]
+    assert torch.equal(loaded.samples.images, images[[1, 3, 5, 0, 2, 4]])
+    # the hash covers names and bytes: renaming a label folder changes it
+    (tmp_path / "by_label" / "7").rename(tmp_path / "by_label" / "8")
+    assert read_samples(tmp_path / "by_label", (1, 28, 28), 10).sha256 != loaded.sha256
 
 
 def test_every_bad_input_is_one_line_exit_2_and_no_record(mnist_test, tmp_path: Path, capsys):

@@ -16,7 +16,7 @@ N x H x W x C; ``labels`` (N,) integers in 0..K-1; ``codes`` (N, k) integers wit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,6 @@ class FileSamples:
     """A model stand-in for the registry's checks: a latent layout, and no generator."""
 
     latent: LatentLayout
-    name: str = "external"
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
 
 def _codes(arrays: dict[str, np.ndarray], n: int, path: Path) -> tuple[np.ndarray, tuple]:
