@@ -6,8 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from gan_zoo.config import REFUSED, hparams_for
 from gan_zoo.config import budget as check_budget
-from gan_zoo.config import hparams_for
 from gan_zoo.data import available as datasets_available
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available as models_available
@@ -61,13 +61,22 @@ def parse_seeds(text: str) -> list[int]:
         ) from None
 
 
-def parse_models(text: str | None) -> list[str]:
+def parse_models(text: str | None, dataset: str | None = None) -> list[str]:
+    """Model names from ``--models``; ``all`` is every model that runs on ``dataset`` (see
+    ``left_out``), a refused model named outright is refused when the runs are planned."""
     if not text or text.strip() == "all":
-        return models_available()
+        return [m for m in models_available() if (m, dataset) not in REFUSED]
     names = [canonical(n.strip()) for n in text.split(",") if n.strip()]
     if not names:
         raise ConfigError("--models is empty; available: " + ", ".join(models_available()))
     return list(dict.fromkeys(names))
+
+
+def left_out(text: str | None, dataset: str) -> list[str]:
+    """The one-line reason for each model that ``--models all`` leaves out on ``dataset``."""
+    if text and text.strip() != "all":
+        return []
+    return [REFUSED[m, dataset] for m in models_available() if (m, dataset) in REFUSED]
 
 
 def plan_runs(
@@ -78,7 +87,7 @@ def plan_runs(
         raise ConfigError(
             f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}"
         )
-    check_budget(budget)
+    check_budget(budget, dataset)
     for model in models:
         hparams_for(model, dataset, overrides)  # raises on an unknown key or a bad value
     frozen = tuple(sorted(overrides.items()))

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.live_log import parse_log
-from benchmarks.plan import RunSpec, parse_models, parse_seeds, plan_runs
+from benchmarks.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError
@@ -157,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"unknown --executor {args.executor!r}; choose one of: {', '.join(EXECUTORS)}"
             )
         args.log = parse_log(args.log)
+        for reason in left_out(args.models, args.dataset):
+            print(f"note: left out of --models all: {reason}", file=sys.stderr)
         specs = plan_runs(
-            parse_models(args.models),
+            parse_models(args.models, args.dataset),
             args.dataset,
             parse_seeds(args.seeds),
             args.budget,

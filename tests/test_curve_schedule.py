@@ -12,7 +12,7 @@ from gan_zoo.train import train_run
 from gan_zoo.train.probe import CURVE_POINTS, curve_steps
 
 
-@pytest.mark.parametrize("name", ["smoke", "quick", "paper"])
+@pytest.mark.parametrize("name", ["smoke", "quick", "paper", "dsprites", "anchor"])
 def test_schedule_is_ten_distinct_log_spaced_steps_ending_at_the_budget(name: str) -> None:
     total = BUDGETS[name].steps
     steps = curve_steps(total)

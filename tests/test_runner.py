@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
         (["--set", "batch_size=-5"], "batch_size=-5 is not allowed: expected an integer >= 1"),
         (["--device", "tpu"], "expected auto, cpu, cuda or cuda:N"),
         (["--executor", "nosuch"], "unknown --executor 'nosuch'; choose one of: local, ray"),
+        (["--models", "sgan", "--dataset", "dsprites"], "sgan is not run on dsprites: a"),
+        (["--budget", "anchor"], "budget 'anchor' is for dsprites only, not 'mnist'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(argv, fragment, tmp_path, capsys):
@@ -51,6 +53,19 @@ def test_unwritable_out_is_refused(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["--models", "gan", "--out", str(blocker / "sub")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_all_models_on_dsprites_leave_sgan_out_and_say_why(capsys):
+    assert main(["--models", "all", "--dataset", "dsprites", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert [line.split("__")[1] for line in captured.out.split()] == [
+        "gan",
+        "cgan",
+        "acgan",
+        "infogan",
+        "infogan_noinfo",
+    ]
+    assert captured.err.startswith("note: left out of --models all: sgan is not run on dsprites")
 
 
 def test_dry_run_lists_stable_run_ids(capsys):
