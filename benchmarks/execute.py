@@ -161,10 +161,15 @@ def _train_and_evaluate(
     try:
         dataset = cached_dataset(spec.dataset, data_root)
         from gan_zoo.metrics.curves import curve_probe
+        from gan_zoo.metrics.judge import has_judge
 
         # a plumbing run with a small evaluation bank gets curves no larger than it
         probe = curve_probe(
-            spec.dataset, get_budget(spec.budget).steps, data_root, num_samples=num_samples
+            spec.dataset,
+            get_budget(spec.budget).steps,
+            data_root,
+            num_samples=num_samples,
+            dataset=dataset,
         )
         model, result = train_run(
             spec.model,
@@ -196,7 +201,7 @@ def _train_and_evaluate(
             record.update(
                 curve=result.curve,
                 curve_seconds=round(result.curve_seconds, 2),
-                curve_protocol=probe.protocol(),
+                curve_protocol=probe.protocol(model),
             )
         if result.status == "complete":
             from gan_zoo.metrics.suite import evaluate
@@ -213,7 +218,7 @@ def _train_and_evaluate(
                 inception_weights=inception_weights,
             )
             record["eval_seconds"] = round(time.perf_counter() - t0, 2)
-            if probe is not None:
+            if has_judge(spec.dataset):
                 record["floors"] = judge_floors(spec.dataset, data_root, num_samples)
             prev = read_record(out, spec.run_id)
             # a checkpoint written before the training time was stored says 0 s: keep the time

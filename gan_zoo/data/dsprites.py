@@ -44,6 +44,8 @@ from gan_zoo.paths import data_root
 
 log = logging.getLogger(__name__)
 
+#: the factor a dSprites ``labels`` tensor holds (conditional models are given it)
+LABEL_FACTOR = "shape"
 OFFICIAL_FILE = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"
 # MD5 of the npz in deepmind/dsprites-dataset, as several dSprites loaders pin it for the
 # file downloaded from that repository.
@@ -142,6 +144,7 @@ class DSpritesGroundTruth:
     """
 
     factor_names: tuple[str, ...] = FACTOR_NAMES[1:]
+    size: int = NUM_IMAGES
     observation_shape: tuple[int, int, int] = (1, IMAGE_SIZE, IMAGE_SIZE)
 
     def __init__(self, images: np.ndarray | None) -> None:

@@ -8,14 +8,21 @@ class) keeps a point to a few seconds on a 2-core CPU, while FID, precision/reca
 intra-class scores stay far above their noise at that count. Numbers at 2,000 are biased
 differently from the evaluation's 10,000 (FID is higher at small N): compare curves with
 curves, and the end of a curve with the evaluation only in shape.
+
+dSprites has no judge; its probe (:class:`DisentanglementProbe`) scores MIG, SAP and the
+FactorVAE score of the representation the evaluation scores, on one fixed, smaller draw of the
+ground truth, on the same schedule.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
+from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.metrics.judge import has_judge
-from gan_zoo.models.base import GanModel
+from gan_zoo.models.base import GanModel, Samples
 from gan_zoo.train.probe import curve_steps
 
 CURVE_SAMPLES = 2000
@@ -40,13 +47,9 @@ class CurveProbe:
         self.num_samples, self.bank_seed = num_samples, bank_seed
         self.steps = curve_steps(total_steps)
 
-    def bank(self, model: GanModel):
+    def bank(self, model: GanModel) -> Samples:
         """The fixed bank: same latents and labels at every call for a given model layout."""
-        labels = None
-        if model.latent.label_classes:
-            labels = torch.arange(self.num_samples) % model.latent.label_classes
-        generator = torch.Generator(device=model.device).manual_seed(self.bank_seed)
-        return model.sample(self.num_samples, labels=labels, generator=generator)
+        return fixed_bank(model, self.num_samples, self.bank_seed)
 
     def __call__(self, model: GanModel) -> dict[str, float]:
         from gan_zoo.metrics.suite import judged_metrics
@@ -61,9 +64,106 @@ class CurveProbe:
         )
         return {k: v for k, v in metrics.items() if k not in _CONSTANT_KEYS}
 
-    def protocol(self) -> dict[str, object]:
+    def protocol(self, model: GanModel | None = None) -> dict[str, object]:
         """What a record stores beside the rows, so a reader knows how they were made."""
         return {"samples": self.num_samples, "bank_seed": self.bank_seed, "steps": list(self.steps)}
+
+
+def fixed_bank(model: GanModel, num_samples: int, seed: int) -> Samples:
+    """``num_samples`` images from latents drawn with ``seed`` (labels balanced where the model
+    takes them): the same bank at every call for a given model layout."""
+    labels = None
+    if model.latent.label_classes:
+        labels = torch.arange(num_samples) % model.latent.label_classes
+    generator = torch.Generator(device=model.device).manual_seed(seed)
+    return model.sample(num_samples, labels=labels, generator=generator)
+
+
+#: the dSprites probe's metrics: DCI is left out, its boosted trees (100 per class of 113
+#: classes) cost more per point than the whole probe may; BetaVAE is not asked for
+DISENTANGLEMENT_CURVE_METRICS = ("mig", "sap", "factorvae")
+#: the probe's draw, per metric (``make_draws`` settings). MIG and SAP share one i.i.d. draw of
+#: 2,000 / 1,000 points (DCI's entry only keeps that shared draw this small); FactorVAE votes
+#: keep their 64 images each, 60 training and 40 evaluation votes instead of 10,000 and 5,000.
+#: Sized so that 10 points cost under 10% of a run's training on the 2-core CPU (README); far
+#: noisier than the evaluation: compare curves with curves (``benchmarks.probe_gap`` shows how
+#: far the last point sits from the evaluation of the same weights).
+DISENTANGLEMENT_CURVE_DRAW: dict[str, dict[str, int]] = {
+    "mig": {"num_train": 2000},
+    "sap": {"num_train": 2000, "num_test": 1000},
+    "dci": {"num_train": 2000, "num_test": 1000},
+    "factorvae": {"num_variance_estimate": 1000, "num_train": 60, "num_eval": 40},
+}
+#: generated images the post-hoc encoder learns from at each point (models without their own Q)
+DISENTANGLEMENT_CURVE_SAMPLES = 1500
+
+
+def probe_in_bf16(model: GanModel) -> bool:
+    """Whether the probe's encoders run under bf16 autocast: where the run trains in it (``amp``
+    on hardware with native bf16), as fast as training; elsewhere fp32 like the evaluation."""
+    from gan_zoo.train.speed import bf16_is_fast
+
+    return bool(model.hparams.get("amp")) and bf16_is_fast(model.device)
+
+
+class DisentanglementProbe:
+    """MIG, SAP and FactorVAE on one fixed draw of dSprites, at the steps of ``curve_steps``.
+
+    Scores the representation the evaluation scores, with the same given-factor rule
+    (``metrics.dsprites_scoring``): the model's own Q, or a post-hoc encoder fitted at each point
+    on a fixed bank of ``num_samples`` generated images. The draw's random streams are seeded
+    with ``bank_seed`` at every call, so every point sees the same factors.
+    """
+
+    def __init__(
+        self,
+        total_steps: int,
+        dataset: ImageDataset | None = None,
+        num_samples: int = DISENTANGLEMENT_CURVE_SAMPLES,
+        bank_seed: int = BANK_SEED,
+    ) -> None:
+        self.dataset, self.num_samples, self.bank_seed = dataset, num_samples, bank_seed
+        self.steps = curve_steps(total_steps)
+        # a plumbing run with a smaller bank gets a draw as much smaller (at least 10 of each)
+        scale = min(1.0, num_samples / DISENTANGLEMENT_CURVE_SAMPLES)
+        self.draw = {
+            name: {key: max(10, round(count * scale)) for key, count in settings.items()}
+            for name, settings in DISENTANGLEMENT_CURVE_DRAW.items()
+        }
+
+    def __call__(self, model: GanModel) -> dict[str, float]:
+        from gan_zoo.metrics.context import EvalContext
+        from gan_zoo.metrics.disentanglement.suite import score_draws
+        from gan_zoo.metrics.dsprites_scoring import model_draws
+        from gan_zoo.metrics.posthoc import fit_posthoc_encoder
+
+        context = EvalContext("dsprites", seed=self.bank_seed, dataset=self.dataset)
+        draw = {name: dict(settings) for name, settings in self.draw.items()}
+        samples = fixed_bank(model, self.num_samples, self.bank_seed)
+        bf16 = probe_in_bf16(model)
+        if model.code_encoder() is None:  # the post-hoc encoder, fitted as the draws ask for it
+            context.shared(
+                "posthoc",
+                lambda: fit_posthoc_encoder(model, samples, seed=self.bank_seed, bf16=bf16),
+            )
+        draws = model_draws(model, samples, context, bf16=bf16, **draw)
+        return score_draws(draws, DISENTANGLEMENT_CURVE_METRICS)
+
+    def protocol(self, model: GanModel | None = None) -> dict[str, Any]:
+        """What a record stores beside the rows: the draw, the bank, the steps and, given the
+        model, what was scored (``dsprites_scoring.scoring``)."""
+        out: dict[str, Any] = {
+            "metrics": list(DISENTANGLEMENT_CURVE_METRICS),
+            "draw": self.draw,
+            "samples": self.num_samples,
+            "bank_seed": self.bank_seed,
+            "steps": list(self.steps),
+        }
+        if model is not None:
+            from gan_zoo.metrics.dsprites_scoring import scoring
+
+            out.update(scoring(model), bf16=probe_in_bf16(model))
+        return out
 
 
 def curve_probe(
@@ -71,12 +171,19 @@ def curve_probe(
     total_steps: int,
     root: str | None = None,
     num_samples: int = CURVE_SAMPLES,
-) -> CurveProbe | None:
-    """The probe for a run on ``dataset_name``; None where the dataset has no judge (dSprites).
+    dataset: ImageDataset | None = None,
+) -> CurveProbe | DisentanglementProbe | None:
+    """The probe for a run on ``dataset_name``: the judge's on a judged dataset, the
+    disentanglement probe on dSprites (scoring against ``dataset`` where it is the full set),
+    None elsewhere.
 
     ``num_samples`` above ``CURVE_SAMPLES`` is capped to it (the evaluation's 10,000 would cost
     five times as much per point); below, it is kept, for small plumbing runs.
     """
+    if dataset_name == "dsprites":
+        return DisentanglementProbe(
+            total_steps, dataset, min(num_samples, DISENTANGLEMENT_CURVE_SAMPLES)
+        )
     if not has_judge(dataset_name):
         return None
     return CurveProbe(dataset_name, total_steps, root, min(num_samples, CURVE_SAMPLES))

@@ -69,12 +69,14 @@ def _targets_spec(model: GanModel) -> tuple[CodeSpec, int]:
 
 
 def fit_posthoc_encoder(
-    model: GanModel, samples: Samples, seed: int = 0, epochs: int = EPOCHS
+    model: GanModel, samples: Samples, seed: int = 0, epochs: int = EPOCHS, bf16: bool = False
 ) -> PosthocResult:
     """Train the inversion encoder on the first 80% of a sample bank, predict the other 20%.
 
     The bank is the evaluation's own samples of the frozen ``model``, so no extra generation is
-    paid for; the held-out part was never seen by the encoder.
+    paid for; the held-out part was never seen by the encoder. ``bf16`` (the learning-curve
+    probe, on hardware with native bf16) runs the encoder under bf16 autocast and channels-last,
+    about 3x faster on the 2-core CPU; the evaluation keeps fp32.
     """
     device = model.device
     spec, n_labels = _targets_spec(model)
@@ -84,6 +86,13 @@ def fit_posthoc_encoder(
         torch.manual_seed(seed)
         c, h = samples.images.shape[1], samples.images.shape[2]
         enc = InversionEncoder(c, h, out_dim).to(device)
+    layout = torch.channels_last if bf16 else torch.contiguous_format
+    enc = enc.to(memory_format=layout)
+
+    def encode(x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            return enc(x.contiguous(memory_format=layout)).float()
+
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(enc.parameters(), lr=LR)
 
@@ -97,7 +106,7 @@ def fit_posthoc_encoder(
     enc.train()
 
     def batch_loss(idx: torch.Tensor) -> torch.Tensor:
-        logits, cont, lab = split(enc(to_float(images[idx])))
+        logits, cont, lab = split(encode(to_float(images[idx])))
         loss = torch.zeros((), device=device)
         for i, lg in enumerate(logits):
             loss = loss + F.cross_entropy(lg, cat[idx, i])
@@ -113,7 +122,10 @@ def fit_posthoc_encoder(
     held = samples.images[n_train:]
     with torch.inference_mode():
         outs = torch.cat(
-            [enc(to_float(held[i : i + 1000].to(device))).cpu() for i in range(0, len(held), 1000)]
+            [
+                encode(to_float(held[i : i + 1000].to(device))).cpu()
+                for i in range(0, len(held), 1000)
+            ]
         )
     logits, cont, lab = split(outs)
     return PosthocResult(

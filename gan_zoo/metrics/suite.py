@@ -12,9 +12,8 @@ traversal PNG per code.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,12 +25,8 @@ from gan_zoo.metrics.information import binned_mi, categorical_mi, regression_r2
 from gan_zoo.metrics.posthoc import PosthocResult, fit_posthoc_encoder
 from gan_zoo.metrics.registry import Metric
 from gan_zoo.metrics.registry import metrics as registered
-from gan_zoo.metrics.representation_cache import IndexedGroundTruth
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
 from gan_zoo.models.base import GanModel, Samples, to_float
-
-if TYPE_CHECKING:
-    from gan_zoo.metrics.disentanglement.draws import Draws
 
 
 def evaluate(
@@ -206,58 +201,6 @@ def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
             np.mean([binned_mi(t[:, j], p[:, j]) for j in range(t.shape[1])])
         )
     return out
-
-
-def model_draws(model: GanModel, samples: Samples, context: EvalContext) -> Draws:
-    """What the disentanglement metrics score for ``model``: its continuous-code representation.
-
-    InfoGAN's representation is its own Q on real images; every other model's is the post-hoc
-    inversion encoder, trained the same way for all.
-    """
-    from gan_zoo.data.dsprites import DSpritesGroundTruth
-    from gan_zoo.metrics.disentanglement.suite import make_draws
-
-    dataset = context.dataset
-    n_cat = sum(c.num_categories for c in model.latent.categorical)
-    n_cont = len(model.latent.continuous)
-    device = model.device
-    spec, own = model.code_spec, model.code_encoder()
-    encoder = inference_copy(own if own is not None else posthoc(model, samples, context).encoder)
-
-    @torch.inference_mode()
-    def representation(observations: np.ndarray) -> np.ndarray:
-        x = to_float(torch.from_numpy(np.ascontiguousarray(observations)))
-        outs = []
-        for i in range(0, x.shape[0], 1000):
-            chunk = x[i : i + 1000].to(device).contiguous(memory_format=torch.channels_last)
-            out = encoder(chunk)
-            outs.append(out.float().cpu())
-        codes = torch.cat(outs)
-        if own is not None:
-            return spec.split(codes)[1].numpy()
-        return codes[:, n_cat : n_cat + n_cont].numpy()
-
-    truth = DSpritesGroundTruth.from_dataset(dataset)
-    indexed = IndexedGroundTruth(truth, representation, size=len(dataset))
-    # DCI's boosted trees dominate the suite's time; fitting its factors on this process's
-    # share of the cores gives the same scores (each fit is seeded on its own) in about half the
-    # time on two cores. Not every core: pool workers each have their share (--jobs).
-    return make_draws(
-        indexed,
-        indexed.representation,
-        np.random.default_rng(context.seed),
-        dci={"n_jobs": max(1, torch.get_num_threads())},
-    )
-
-
-def inference_copy(net: torch.nn.Module) -> torch.nn.Module:
-    """An eval-mode, channels_last copy of ``net`` for encoding many images.
-
-    Same fp32 arithmetic as the original (only the memory layout differs); on the 2-core CPU it
-    encodes dSprites 1.4x faster (3,870 vs 2,690 images/s for the InfoGAN trunk), which matters
-    because FactorVAE and BetaVAE need the representation of nearly all 737,280 images.
-    """
-    return copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:

@@ -96,7 +96,7 @@ def disentanglement_metric(
 
     def compute(model: Any, samples: Any, dataset: str, context: Any) -> Mapping[str, float]:
         def build() -> Draws:
-            from gan_zoo.metrics.suite import model_draws
+            from gan_zoo.metrics.dsprites_scoring import model_draws
 
             return model_draws(model, samples, context)
 

@@ -6,7 +6,7 @@ one is one file and its registration: this module never names them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -70,10 +70,20 @@ def compute_all(
 
     Runs each metric's ordinary compute function on a context that already holds the draws.
     """
+    return score_draws(make_draws(ground_truth_data, representation_fn, random_state, **protocol))
+
+
+def score_draws(draws: Draws, names: Iterable[str] | None = None) -> dict:
+    """The registered metrics named in ``names`` (all if None) on ``draws``, as one flat dict.
+
+    Each metric keeps its own random stream whichever others run (see ``draws``), so a subset
+    scores exactly what the full set would for those metrics.
+    """
+    wanted = None if names is None else set(names)
     context = EvalContext(dataset_name="dsprites")
-    draws = make_draws(ground_truth_data, representation_fn, random_state, **protocol)
     context.shared(CONTEXT_KEY, lambda: draws)
     scores: dict = {}
     for metric in disentanglement_metrics():
-        scores.update(metric.compute(None, None, context.dataset_name, context))
+        if wanted is None or metric.name in wanted:
+            scores.update(metric.compute(None, None, context.dataset_name, context))
     return scores
