@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.aggregate import aggregate, format_cell
-from benchmarks.anchors import anchors_for
-from benchmarks.records import has_records, is_external, load_records
+from benchmarks.anchors import anchors_for, published_rows
+from benchmarks.records import device_label, has_records, is_external, load_records
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
@@ -76,10 +76,18 @@ def dataset_tables(
         kind="stable",
     )
     rows: dict[str, dict[str, str]] = {}
+    complete = [
+        r
+        for r in records
+        if r.get("dataset") == dataset and r.get("status") == "complete" and not is_external(r)
+    ]
+    published = published_rows(dataset)
     for (model, budget, overrides, device), group in agg.groupby(
         ["model", "budget", "overrides", "device"], sort=False
     ):
         row = {"seeds": str(int(group["n"].max()))}
+        members = [r for r in complete if _identity(r) == (model, budget, overrides, device)]
+        row.update(row_facts(members, steps=bool(published)))
         for _, r in group.iterrows():
             cell = format_cell(r["mean"], r["std"])
             if intervals and not math.isnan(r["ci95"]):
@@ -88,15 +96,50 @@ def dataset_tables(
         anchors = anchors_for(dataset, model)
         row["published"] = "; ".join(f"{a.metric} {a.value:g} ({a.source})" for a in anchors)
         rows[run_label(model, budget, overrides, device)] = row
-    complete = [
-        r
-        for r in records
-        if r.get("dataset") == dataset and r.get("status") == "complete" and not is_external(r)
-    ]
     rows.update(reference_rows(complete, set(agg["metric"])))
+    for name, anchors in published.items():
+        rows[f"*published: {name}*"] = {
+            "seeds": "",
+            "steps": "not stated" if anchors[0].steps is None else f"{anchors[0].steps:,}",
+            **{a.metric: f"{a.value:g}" for a in anchors},
+            "published": anchors[0].source,
+        }
     table = pd.DataFrame.from_dict(rows, orient="index").fillna("")
-    cols = ["seeds"] + [c for c in agg["metric"].unique() if c in table.columns] + ["published"]
-    return table[cols], agg
+    facts = [c for c in FACT_COLUMNS if c in table.columns]
+    metrics = [c for c in agg["metric"].unique() if c in table.columns]
+    return table[["seeds", *facts, *metrics, "published"]], agg
+
+
+#: what a row says besides its scores: the steps it trained, and on dSprites which
+#: representation was scored and which factors the model was given as labels
+FACT_COLUMNS = ("steps", "scored", "given")
+
+
+def _identity(record: dict) -> tuple[str, str, str, str]:
+    """The (model, budget, overrides, device) a record is aggregated under (see aggregate)."""
+    overrides = json.dumps(record.get("overrides") or {}, sort_keys=True)
+    return record.get("model"), record.get("budget"), overrides, device_label(record)
+
+
+def row_facts(records: list[dict], steps: bool) -> dict[str, str]:
+    """The fact columns of one row of runs (empty where its records do not say).
+
+    ``given`` marks a model conditioned on a factor: its disentanglement scores leave that
+    factor out (``gan_zoo.metrics.dsprites_scoring``), so they are read against fewer factors.
+    """
+    facts: dict[str, str] = {}
+    if steps and records:
+        budget = records[0].get("budget")
+        count = records[0].get("budget_steps") or (
+            BUDGETS[budget].steps if budget in BUDGETS else None
+        )
+        facts["steps"] = f"{count:,}" if count else ""
+    scoring = [(r.get("details") or {}).get("disentanglement") for r in records]
+    if scoring and all(scoring):
+        facts["scored"] = " / ".join(sorted({s["representation"] for s in scoring}))
+        given = sorted({f for s in scoring for f in s.get("given_factors", [])})
+        facts["given"] = f"{', '.join(given)} (not scored)" if given else "none"
+    return facts
 
 
 EXTERNAL_TITLE = "External samples"
@@ -267,7 +310,7 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
                 [r for r in plain if r.get("budget") == budget], dataset, intervals=False
             )
             section = README_SECTIONS[dataset]
-            columns = ["seeds", *headline(dataset), "published"]
+            columns = ["seeds", *FACT_COLUMNS, *headline(dataset), "published"]
             update_readme(
                 readme,
                 compact[[c for c in columns if c in compact.columns]],
