@@ -31,6 +31,8 @@ from gan_zoo.metrics.registry import order_keys
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
+#: protocol counts, printed without a real-data level
+COUNTS = ("quality_samples", "quality_reference", "prc_samples")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +83,7 @@ def evaluate_file(
     external.check_counts(chosen, loaded.samples)
     t0 = time.perf_counter()
     scores, details = external.score(loaded, test.name, chosen, seed=seed, root=data_root)
+    floors = judge_floor(test.name, len(loaded), seed, data_root) if "fid" in scores else {}
     judge = get_judge(test.name, root=data_root)
     return {
         "run_id": run_id(test.name, label),
@@ -101,6 +104,7 @@ def evaluate_file(
         },
         "skipped_metrics": skipped,
         "metrics": scores,
+        "floors": floors,
         "details": details,
         "eval_seconds": round(time.perf_counter() - t0, 2),
         "versions": versions(),
@@ -116,6 +120,16 @@ def shown(value: float) -> str:
     return f"{value:.4g}"
 
 
+def judge_floor(dataset: str, n: int, seed: int, data_root: str | None) -> dict[str, float]:
+    """Real train images vs the test split at the samples' count: the level real data reaches
+    (cached with the judge, so the zoo's 10,000 costs nothing after its first run)."""
+    from gan_zoo.metrics.fidelity import quality_floor
+
+    if n > len(load_dataset(dataset, "train", root=data_root)):
+        return {}
+    return quality_floor(dataset, root=data_root, num_samples=n, seed=seed)
+
+
 def describe(record: dict[str, Any], path: Path) -> str:
     """What the command prints: the scores in registry order, what was skipped, the record."""
     ext = record["external"]
@@ -125,7 +139,12 @@ def describe(record: dict[str, Any], path: Path) -> str:
     ]
     metrics = record["metrics"]
     width = max(len(k) for k in metrics)
-    lines += [f"  {key:<{width}}  {shown(metrics[key])}" for key in order_keys(metrics)]
+    floors = record.get("floors") or {}
+    for key in order_keys(metrics):
+        line = f"  {key:<{width}}  {shown(metrics[key])}"
+        if key in floors and key not in COUNTS:
+            line += f"  (real data: {shown(floors[key])})"
+        lines.append(line)
     for metric, why in record["skipped_metrics"].items():
         lines.append(f"  skipped {metric}: {why}")
     if ext["samples"] != ZOO_SAMPLES:

@@ -81,7 +81,9 @@ def test_real_test_digits_score_like_real_data(
     [path] = records_in(out)
     record = json.loads(path.read_text())
     metrics = record["metrics"]
-    floor = quality_floor("mnist", root=real_data_root)
+    floor = record["floors"]  # real train vs test at the samples' count, stored and printed
+    assert floor == pytest.approx(quality_floor("mnist", root=real_data_root, num_samples=10_000))
+    assert f"(real data: {evaluate.shown(floor['recall'])})" in stdout
     # the samples are real digits: at or below the real-train-vs-test floor
     assert metrics["fid"] <= floor["fid"] + 0.2
     assert metrics["precision"] == pytest.approx(floor["precision"], abs=0.1)
