@@ -6,6 +6,7 @@ wherever it executes. Failures become records with a status and an error; they n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -24,7 +25,7 @@ from gan_zoo.config import budget as get_budget
 from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
-from gan_zoo.errors import GanZooError
+from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import WriteError
 from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
@@ -90,13 +91,7 @@ def execute_run(
     run_dir = runs_root(out) / spec.run_id
     with RunLock(run_dir.parent / f"{spec.run_id}.lock") as lock:
         if not lock.acquired:
-            return {
-                "run_id": spec.run_id,
-                **spec.as_dict(),
-                "status": "locked",
-                "error": f"being run by {lock.describe_owner()}",
-                "skipped": True,  # never written, by this process or by Ray's driver
-            }
+            return locked_record(spec, lock)
         if not force and (done := complete_record(out, spec.run_id)) is not None:
             return done  # finished by the process that held it while this one planned
         record = _train_and_evaluate(
@@ -115,6 +110,128 @@ def execute_run(
         if write:
             write_record(out, record)
     return record
+
+
+def locked_record(spec: RunSpec, lock: RunLock) -> dict[str, Any]:
+    return {
+        "run_id": spec.run_id,
+        **spec.as_dict(),
+        "status": "locked",
+        "error": f"being run by {lock.describe_owner()}",
+        "skipped": True,  # never written, by this process or by Ray's driver
+    }
+
+
+def execute_group(
+    specs: list[RunSpec],
+    out: Path,
+    data_root: str | None = None,
+    device: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    write: bool = True,
+    num_samples: int = 10_000,
+    inception: bool = False,
+    inception_weights: str | None = None,
+    log: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Runs of one family, dataset, budget and overrides trained as one batched computation
+    (``--fuse``; ``gan_zoo.train.fused``), each skipped, locked, evaluated and recorded exactly
+    as ``execute_run`` would alone. One run goes through ``execute_run`` itself."""
+    options = dict(num_samples=num_samples, inception=inception)
+    options["inception_weights"] = inception_weights
+    if len(specs) == 1:
+        single = dict(options, log=log)
+        return [execute_run(specs[0], out, data_root, device, force, progress, write, **single)]
+    if log:
+        raise ConfigError("--fuse writes no live logs (--log): drop one of them")
+    out = Path(out)
+    set_progress(progress)
+    records: dict[str, dict[str, Any]] = {}
+    todo: list[tuple[RunSpec, Path]] = []
+    with contextlib.ExitStack() as held:
+        for spec in specs:
+            if not force and (done := complete_record(out, spec.run_id)) is not None:
+                records[spec.run_id] = done
+                continue
+            run_dir = runs_root(out) / spec.run_id
+            lock = held.enter_context(RunLock(run_dir.parent / f"{spec.run_id}.lock"))
+            if not lock.acquired:
+                records[spec.run_id] = locked_record(spec, lock)
+            elif not force and (done := complete_record(out, spec.run_id)) is not None:
+                records[spec.run_id] = done
+            else:
+                todo.append((spec, run_dir))
+        if todo:
+            records.update(_train_fused(todo, out, data_root, device, force, progress, options))
+            if write:
+                for spec, _ in todo:
+                    write_record(out, records[spec.run_id])
+    return [records[spec.run_id] for spec in specs]
+
+
+def _train_fused(
+    todo: list[tuple[RunSpec, Path]],
+    out: Path,
+    data_root: str | None,
+    device: str | None,
+    force: bool,
+    progress: bool,
+    options: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    from gan_zoo.train.run import train_fused
+
+    first = todo[0][0]
+    dev = pick_device(device)
+    records = {spec.run_id: {**base_record(spec, dev), "fused": len(todo)} for spec, _ in todo}
+
+    def failed(record: dict[str, Any], exc: Exception) -> None:
+        if isinstance(exc, GanZooError):
+            record.update(status="failed", error=str(exc))
+        else:  # a bug or a crash must not stop the suite
+            log.exception("run %s failed", record["run_id"])
+            error = f"{type(exc).__name__}: {exc}"
+            record.update(status="failed", error=error, traceback=traceback.format_exc())
+
+    try:
+        if force:
+            for _, run_dir in todo:
+                CheckpointFiles(run_dir).clear()
+                (run_dir / "history.csv").unlink(missing_ok=True)
+        dataset = cached_dataset(first.dataset, data_root)
+        probes = [run_probe(spec, data_root, options["num_samples"], dataset) for spec, _ in todo]
+        trained = train_fused(
+            first.model,
+            dataset,
+            first.budget,
+            [spec.seed for spec, _ in todo],
+            dict(first.overrides),
+            [run_dir for _, run_dir in todo],
+            str(dev),
+            progress,
+            probes=probes,
+        )
+        for (spec, run_dir), (model, result), probe in zip(todo, trained, probes, strict=True):
+            record = records[spec.run_id]
+            try:
+                finish_record(
+                    record, spec, out, run_dir, model, result, probe, dataset, data_root,
+                    options["num_samples"], options["inception"], options["inception_weights"],
+                )  # fmt: skip
+            except WriteError:
+                raise
+            except Exception as exc:
+                failed(record, exc)
+    except WriteError:
+        raise  # the disk or folder refused a file: the plan stops, nothing is recorded as failed
+    except Exception as exc:
+        for record in records.values():
+            if "status" not in record:
+                failed(record, exc)
+    finally:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    return records
 
 
 def complete_record(out: Path, run_id: str) -> dict[str, Any] | None:
@@ -143,16 +260,7 @@ def _train_and_evaluate(
         CheckpointFiles(run_dir).clear()
         (run_dir / "history.csv").unlink(missing_ok=True)
     dev = pick_device(device)
-    record: dict[str, Any] = {
-        "run_id": spec.run_id,
-        **spec.as_dict(),
-        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type),
-        "budget_steps": get_budget(spec.budget).steps,
-        "versions": versions(),
-        "commit": git_commit(),
-        **device_description(dev),
-        "metrics": {},
-    }
+    record = base_record(spec, dev)
     live = None
     if log:  # imported only when asked for: without --log nothing of it loads
         from benchmarks.live_log import LiveLog
@@ -160,17 +268,7 @@ def _train_and_evaluate(
         live = LiveLog(log, spec.run_id, run_dir, get_budget(spec.budget).steps, record["hparams"])
     try:
         dataset = cached_dataset(spec.dataset, data_root)
-        from gan_zoo.metrics.curves import curve_probe
-        from gan_zoo.metrics.judge import has_judge
-
-        # a plumbing run with a small evaluation bank gets curves no larger than it
-        probe = curve_probe(
-            spec.dataset,
-            get_budget(spec.budget).steps,
-            data_root,
-            num_samples=num_samples,
-            dataset=dataset,
-        )
+        probe = run_probe(spec, data_root, num_samples, dataset)
         model, result = train_run(
             spec.model,
             dataset,
@@ -185,46 +283,10 @@ def _train_and_evaluate(
         )
         if live is not None:
             live.close()  # the evaluation is not part of the live log
-        record.update(
-            status=result.status,
-            steps=result.step,
-            train_seconds=round(result.seconds, 2),
-            images_per_second=round(result.images_per_second, 1),
-            error=result.error,
-            history=result.history,
-        )
-        if result.signal is not None:
-            record["signal"] = int(result.signal)
-        if result.resumed_from:
-            record["resumed_from_step"] = result.resumed_from
-        if probe is not None:
-            record.update(
-                curve=result.curve,
-                curve_seconds=round(result.curve_seconds, 2),
-                curve_protocol=probe.protocol(model),
-            )
-        if result.status == "complete":
-            from gan_zoo.metrics.suite import evaluate
-
-            t0 = time.perf_counter()
-            record["metrics"], record["details"] = evaluate(
-                model,
-                dataset,
-                run_dir,
-                seed=spec.seed,
-                root=data_root,
-                num_samples=num_samples,
-                inception=inception,
-                inception_weights=inception_weights,
-            )
-            record["eval_seconds"] = round(time.perf_counter() - t0, 2)
-            if has_judge(spec.dataset):
-                record["floors"] = judge_floors(spec.dataset, data_root, num_samples)
-            prev = read_record(out, spec.run_id)
-            # a checkpoint written before the training time was stored says 0 s: keep the time
-            # the earlier record measured (a real run is never timed at exactly 0 s)
-            if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
-                record["train_seconds"] = prev["train_seconds"]
+        finish_record(
+            record, spec, out, run_dir, model, result, probe, dataset, data_root, num_samples,
+            inception, inception_weights,
+        )  # fmt: skip
     except WriteError:
         raise  # the disk or folder refused a file: the plan stops, nothing is recorded as failed
     except GanZooError as exc:
@@ -240,3 +302,89 @@ def _train_and_evaluate(
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
     return record
+
+
+def base_record(spec: RunSpec, dev: torch.device) -> dict[str, Any]:
+    """What a record says before its run trains: the run, its resolved config, where it runs."""
+    return {
+        "run_id": spec.run_id,
+        **spec.as_dict(),
+        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type),
+        "budget_steps": get_budget(spec.budget).steps,
+        "versions": versions(),
+        "commit": git_commit(),
+        **device_description(dev),
+        "metrics": {},
+    }
+
+
+def run_probe(spec: RunSpec, data_root: str | None, num_samples: int, dataset: ImageDataset):
+    """The run's learning-curve probe (None where its dataset has none)."""
+    from gan_zoo.metrics.curves import curve_probe
+
+    # a plumbing run with a small evaluation bank gets curves no larger than it
+    return curve_probe(
+        spec.dataset,
+        get_budget(spec.budget).steps,
+        data_root,
+        num_samples=num_samples,
+        dataset=dataset,
+    )
+
+
+def finish_record(
+    record: dict[str, Any],
+    spec: RunSpec,
+    out: Path,
+    run_dir: Path,
+    model: Any,
+    result: Any,
+    probe: Any,
+    dataset: ImageDataset,
+    data_root: str | None,
+    num_samples: int,
+    inception: bool,
+    inception_weights: str | None,
+) -> None:
+    """The training result into ``record``, then (for a complete run) its evaluation."""
+    record.update(
+        status=result.status,
+        steps=result.step,
+        train_seconds=round(result.seconds, 2),
+        images_per_second=round(result.images_per_second, 1),
+        error=result.error,
+        history=result.history,
+    )
+    if result.signal is not None:
+        record["signal"] = int(result.signal)
+    if result.resumed_from:
+        record["resumed_from_step"] = result.resumed_from
+    if probe is not None:
+        record.update(
+            curve=result.curve,
+            curve_seconds=round(result.curve_seconds, 2),
+            curve_protocol=probe.protocol(model),
+        )
+    if result.status == "complete":
+        from gan_zoo.metrics.judge import has_judge
+        from gan_zoo.metrics.suite import evaluate
+
+        t0 = time.perf_counter()
+        record["metrics"], record["details"] = evaluate(
+            model,
+            dataset,
+            run_dir,
+            seed=spec.seed,
+            root=data_root,
+            num_samples=num_samples,
+            inception=inception,
+            inception_weights=inception_weights,
+        )
+        record["eval_seconds"] = round(time.perf_counter() - t0, 2)
+        if has_judge(spec.dataset):
+            record["floors"] = judge_floors(spec.dataset, data_root, num_samples)
+        prev = read_record(out, spec.run_id)
+        # a checkpoint written before the training time was stored says 0 s: keep the time
+        # the earlier record measured (a real run is never timed at exactly 0 s)
+        if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
+            record["train_seconds"] = prev["train_seconds"]

@@ -14,17 +14,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from benchmarks.execute import execute_run
-from benchmarks.plan import RunSpec
+from benchmarks.execute import execute_group, execute_run
+from benchmarks.plan import RunSpec, fuse_groups
 from benchmarks.records import write_record
 from gan_zoo.errors import ConfigError
 
 Record = dict[str, Any]
 
 
-def run_local(specs: list[RunSpec], out: Path, **kwargs: Any) -> Iterator[Record]:
-    for spec in specs:
-        yield execute_run(spec, out, **kwargs)
+def run_local(specs: list[RunSpec], out: Path, fuse: int = 1, **kwargs: Any) -> Iterator[Record]:
+    """Each run in turn; with ``fuse`` > 1, up to that many alike runs at once as one."""
+    for group in fuse_groups(specs, fuse):
+        yield from execute_group(group, out, **kwargs)
 
 
 def _init_worker(threads: int) -> None:
@@ -36,7 +37,9 @@ def _init_worker(threads: int) -> None:
     os.setpgrp()
 
 
-def run_pool(specs: list[RunSpec], out: Path, jobs: int, **kwargs: Any) -> Iterator[Record]:
+def run_pool(
+    specs: list[RunSpec], out: Path, jobs: int, fuse: int = 1, **kwargs: Any
+) -> Iterator[Record]:
     """``jobs`` runs at a time, each with its share of the cores.
 
     Workers are spawned, not forked: a fork after the parent has run OpenMP or CUDA work (it
@@ -52,10 +55,11 @@ def run_pool(specs: list[RunSpec], out: Path, jobs: int, **kwargs: Any) -> Itera
         initializer=_init_worker,
         initargs=(threads,),
     )
-    futures = [pool.submit(execute_run, spec, out, **kwargs) for spec in specs]
+    groups = fuse_groups(specs, fuse)
+    futures = [pool.submit(execute_group, group, out, **kwargs) for group in groups]
     try:
         for fut in as_completed(futures):
-            yield fut.result()
+            yield from fut.result()
     except BaseException as exc:  # KeyboardInterrupt, Terminated, GeneratorExit (early stop)
         for fut in futures:
             fut.cancel()

@@ -93,3 +93,30 @@ def plan_runs(
     frozen = tuple(sorted(overrides.items()))
     # seed-major: a partial sweep still covers every model
     return [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]
+
+
+def fuse_groups(specs: list[RunSpec], fuse: int) -> list[list[RunSpec]]:
+    """The plan as groups of up to ``fuse`` runs that may train as one batched computation
+    (the same model, dataset, budget and overrides), in the order of each group's first run."""
+    if fuse <= 1:
+        return [[spec] for spec in specs]
+    alike: dict[tuple, list[RunSpec]] = {}
+    for spec in specs:
+        alike.setdefault((spec.model, spec.dataset, spec.budget, spec.overrides), []).append(spec)
+    return [runs[i : i + fuse] for runs in alike.values() for i in range(0, len(runs), fuse)]
+
+
+def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
+    """``--fuse`` must be at least 1, and above 1 only for families and options it handles."""
+    if fuse < 1:
+        raise ConfigError("--fuse must be at least 1")
+    if fuse == 1:
+        return
+    from gan_zoo.devices import pick_device
+    from gan_zoo.train.fused import check_fusable
+
+    device_type = pick_device(None if device == "auto" else device).type
+    for spec in specs:
+        check_fusable(
+            spec.model, hparams_for(spec.model, spec.dataset, dict(spec.overrides), device_type)
+        )

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.live_log import parse_log
-from benchmarks.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
+from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError
@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-gpus", type=float, default=0.0, help="GPUs per Ray task")
     p.add_argument(
         "--jobs", type=int, default=1, help="runs in parallel on this machine (local executor)"
+    )
+    p.add_argument(
+        "--fuse",
+        type=int,
+        default=1,
+        help="train up to K runs of one model (its seeds) as one batched computation; "
+        "each still has its own record (local executor)",
     )
     p.add_argument(
         "--num-samples", type=int, default=10_000, help="generated samples per evaluation"
@@ -166,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
             args.budget,
             parse_overrides(args.overrides),
         )
+        if args.fuse > 1 and args.executor == "ray":
+            raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
+        if args.fuse > 1 and args.log:
+            raise ConfigError("--fuse writes no live logs (--log): drop one of them")
+        check_fuse(specs, args.fuse, args.device)
         if args.dry_run:
             for spec in specs:
                 print(spec.run_id)
@@ -201,9 +213,9 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
     if args.executor == "ray":
         stream = run_ray(specs, args.out, args.ray_address, args.ray_cpus, args.ray_gpus, **common)
     elif args.jobs > 1:
-        stream = run_pool(specs, args.out, args.jobs, **common)
+        stream = run_pool(specs, args.out, args.jobs, fuse=args.fuse, **common)
     else:
-        stream = run_local(specs, args.out, **common)
+        stream = run_local(specs, args.out, fuse=args.fuse, **common)
     records = []
     try:
         with sigterm_raises():

@@ -161,16 +161,18 @@ def test_the_parts_cover_the_issue_list_within_limits_and_can_be_chosen(capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
-def test_the_steps_tool_times_a_family_and_refuses_graphs_off_cuda(
+def test_the_steps_tool_times_a_family_alone_and_fused_and_refuses_graphs_off_cuda(
     mnist_available, tmp_path, capsys
 ):
     from benchmarks.speed import steps
 
     out = tmp_path / "steps.json"
     argv = ["--dataset", "mnist", "--model", "gan", "--batch", "8", "--steps", "2"]
-    assert steps.main([*argv, "--warmup", "1", "--rounds", "1", "--out", str(out)]) == 0
+    timing = ["--warmup", "1", "--rounds", "1", "--fused", "2", "--out", str(out)]
+    assert steps.main([*argv, *timing]) == 0
     result = json.loads(out.read_text())
-    assert result["batch_size"] == 8 and result["steps_per_second"]["eager"] > 0
+    assert result["batch_size"] == 8
+    assert result["steps_per_second"]["eager"] > 0 and result["steps_per_second"]["fused2"] > 0
     with pytest.raises(SystemExit) as exc:
         steps.main([*argv, "--graphed"])
     assert exc.value.code == 2 and "needs a CUDA device" in capsys.readouterr().err

@@ -22,6 +22,7 @@ PY = sys.executable
 TARGET_IMAGES_PER_SECOND = 40_000  # InfoGAN MNIST batch 128
 TARGET_GPU_BUSY = 0.8
 TARGET_DSPRITES_STEPS = 400  # dSprites InfoGAN batch 64, one run
+TARGET_DSPRITES_FUSED = 2_000  # the same, run-steps/s of several runs fused
 
 #: the two resume checks: SIGKILL mid-training then rerun, and bit-identical deterministic resume
 RESUME_TESTS = "cuda and (sigkill or resume_equals)"
@@ -60,7 +61,20 @@ def compare_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
 def steps_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
     rates = _json(outcome, "steps.json")["steps_per_second"]
     figures: dict[str, Any] = {f"{k}_steps_per_s": v for k, v in rates.items()}
-    figures["meets_400"] = max(rates.values()) >= TARGET_DSPRITES_STEPS
+    single = [v for k, v in rates.items() if not k.startswith("fused")]
+    fused = [v for k, v in rates.items() if k.startswith("fused")]
+    figures["meets_400"] = max(single) >= TARGET_DSPRITES_STEPS
+    if fused:
+        figures["fused_meets_2000"] = max(fused) >= TARGET_DSPRITES_FUSED
+    return (PASS if outcome.returncode == 0 else FAIL), figures
+
+
+def fused_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
+    r = _json(outcome, "compare-fused.json")["fused"]
+    figures: dict[str, Any] = {"one_run_steps_per_s": r["separate_steps_per_second"]}
+    for row in r["rows"]:
+        figures[f"fused{row['k']}_run_steps_per_s"] = row["run_steps_per_second"]
+        figures[f"fused{row['k']}_vs_separate"] = row["vs_separate"]
     return (PASS if outcome.returncode == 0 else FAIL), figures
 
 
@@ -87,7 +101,7 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
     shared_cache = {k: v for k, v in shared_cache.items() if v}
     pytest = (PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=")
     compare = (PY, "-m", "benchmarks.speed.compare", "--device", device, "--rounds", "3")
-    compare += ("--readme", "", "--out", "{folder}/compare.json")
+    compare += ("--readme", "", "--out", "{folder}/compare.json", "--fused", "")
     return [
         Part(
             "cuda-tests",
@@ -122,7 +136,8 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
         ),
         Part(
             "dsprites-steps",
-            "dSprites InfoGAN steps/s at batch 64, eager and graphed (renders dSprites first)",
+            "dSprites InfoGAN steps/s at batch 64, eager, graphed, and 8 and 32 runs fused "
+            "(renders dSprites first)",
             (
                 PY,
                 "-m",
@@ -134,6 +149,8 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
                 "--batch",
                 "64",
                 "--graphed",
+                "--fused",
+                "8,32",
                 "--steps",
                 "200",
                 "--out",
@@ -155,6 +172,13 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
             (*compare, "--options", "amp=1,channels_last=1,cuda_graph=1"),
             60,
             compare_figures,
+        ),
+        Part(
+            "compare-fused",
+            "InfoGAN MNIST batch 128: run-steps/s of 1, 4 and 8 runs fused against one run",
+            (*compare[:-2], "--fused-only", "--fused", "1,4,8"),
+            60,
+            fused_figures,
         ),
         Part(
             "jobs",

@@ -65,6 +65,77 @@ def harness_step(
     return trainer.train_step
 
 
+def fused_step(
+    dataset, options: dict, device: torch.device, k: int, model_name: str = "infogan"
+) -> Callable[[], object]:
+    """One step of ``k`` runs (seeds 0..k-1) trained as one fused computation (eager: fusing
+    takes the place of CUDA graphs and compile)."""
+    from gan_zoo.train.fused import FusedTrainer, on_device
+
+    options = {**options, "cuda_graph": False, "compile": False}
+    dataset = on_device(dataset, device)
+    members = []
+    for seed in range(k):
+        seed_everything(seed)
+        model = build(model_name, dataset, device.type, **options)
+        budget = Budget("bench", 10**9, 10**9, 10**9, "")
+        members.append(Trainer(model, dataset, budget, seed, device=device, progress=False))
+    return FusedTrainer(members).stepper()
+
+
+def fused_rates(
+    dataset,
+    options: dict,
+    device: torch.device,
+    ks: list[int],
+    steps: int,
+    warmup: int,
+    rounds: int,
+) -> dict:
+    """Run-steps/s of one run alone and of ``ks`` runs fused, timed in alternating rounds; the
+    ratio is to K separate runs one after another, which make as many run-steps/s as one."""
+    steppers = {"separate": harness_step(dataset, options, device)}
+    steppers.update({f"fused{k}": fused_step(dataset, options, device, k) for k in ks})
+    rates, _ = interleaved_rates(steppers, steps, warmup, rounds, device, batch=1)
+    single = rates["separate"]
+    rows = [
+        {
+            "k": k,
+            "run_steps_per_second": k * rates[f"fused{k}"],
+            "vs_separate": k * rates[f"fused{k}"] / single,
+        }
+        for k in ks
+    ]
+    return {"separate_steps_per_second": single, "rows": rows, "steps": steps, "rounds": rounds}
+
+
+def fused_markdown(r: dict) -> str:
+    """The fused column: run-steps/s of K runs trained as one, against K separate runs."""
+    lines = [
+        "| InfoGAN, MNIST, batch 128 | run-steps/s | vs K separate runs |",
+        "|---|---|---|",
+        f"| one run (K separate runs: the same) | {r['fused']['separate_steps_per_second']:.2f} | 1.00x |",
+        *(
+            f"| {row['k']} runs fused | {row['run_steps_per_second']:.2f} | {row['vs_separate']:.2f}x |"
+            for row in r["fused"]["rows"]
+        ),
+    ]
+    where = r["device_name"] if r["device_type"] != "cpu" else f"{r['cpu']}, {r['threads']} threads"
+    ks = ",".join(str(row["k"]) for row in r["fused"]["rows"])
+    command = f"python -m benchmarks.speed.compare --fused-only --fused {ks}" + (
+        f" --device {r['device_type']}" if r["device_type"] != "cpu" else ""
+    )
+    return "\n".join(
+        [
+            *lines,
+            "",
+            f"Harness defaults; median of {r['fused']['rounds']} alternating rounds of "
+            f"{r['fused']['steps']} steps; {where}, torch {r['versions'].get('torch', '?')}, "
+            f"commit {r['commit'][:7]}. Measured by `{command}`.",
+        ]
+    )
+
+
 def timed(step: Callable[[], object], steps: int, device: torch.device) -> float:
     """Seconds for ``steps`` calls of ``step``, up to the end of the work they queued."""
     synchronize(device)
@@ -195,6 +266,8 @@ def summary_markdown(r: dict) -> str:
 
 #: the README section each device kind's table goes into
 README_SECTIONS = {"cpu": "speed", "cuda": "speed-cuda"}
+#: and the fused column's
+FUSED_SECTIONS = {"cpu": "speed-fused", "cuda": "speed-fused-cuda"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,6 +292,16 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON result (default results/speed/compare.json, compare-cuda.json on CUDA)",
     )
     p.add_argument(
+        "--fused",
+        default="1,4,8",
+        help="K values of the fused column: K runs trained as one ('' to skip it)",
+    )
+    p.add_argument(
+        "--fused-only",
+        action="store_true",
+        help="measure only the fused column (one run against K runs fused)",
+    )
+    p.add_argument(
         "--readme", default="README.md", help="README whose speed section to rewrite ('' to skip)"
     )
     args = p.parse_args(argv)
@@ -233,6 +316,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, steps_flag) < 1:
             p.error(f"--{steps_flag} must be at least 1")
     try:
+        ks = [int(k) for k in args.fused.split(",") if k.strip()]
+    except ValueError:
+        p.error(f"--fused takes a comma list of run counts, not {args.fused!r}")
+    if any(k < 1 for k in ks) or (args.fused_only and not ks):
+        p.error("--fused takes run counts of at least 1")
+    try:
         device = pick_device(args.device)
         defaults = {**COMMON, **DEVICE_DEFAULTS.get(device.type, {})}
         fast = {k: bool(coerce(k, chosen.get(k, defaults[k]), defaults[k])) for k in OFF}
@@ -242,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(f"results/speed/compare{suffix}.json")
     root = str(data_root(args.data_root))
     dataset = load_dataset("mnist", "train", root=root)
+    if args.fused_only:
+        return fused_only(args, dataset, fast, device, ks, out.with_name(out.stem + "-fused.json"))
 
     peak32 = max(matmul_gflops(torch.float32, device) for _ in range(3))
     peak16 = max(matmul_gflops(torch.bfloat16, device) for _ in range(3))
@@ -281,12 +372,41 @@ def main(argv: list[str] | None = None) -> int:
         "gpu_busy_off": gpu_busy_fraction(steppers["off"], device, args.steps),
         "gpu_busy_fast": gpu_busy_fraction(steppers["fast"], device, args.steps),
     }
+    if ks:
+        result["fused"] = fused_rates(
+            dataset, fast, device, ks, args.steps, args.warmup, args.rounds
+        )
     atomic_write_json(out, result)
     summary = summary_markdown(result)
-    atomic_write(out.with_suffix(".md"), lambda f: f.write(summary + "\n"), "w")
-    print(summary)
+    fused = fused_markdown(result) if ks else ""
+    text = summary + ("\n\n" + fused if fused else "")
+    atomic_write(out.with_suffix(".md"), lambda f: f.write(text + "\n"), "w")
+    print(text)
     if args.readme and Path(args.readme).exists():
         replace_section(Path(args.readme), README_SECTIONS[device.type], summary)
+        if fused:
+            replace_section(Path(args.readme), FUSED_SECTIONS[device.type], fused)
+    return 0
+
+
+def fused_only(args, dataset, fast: dict, device: torch.device, ks: list[int], out: Path) -> int:
+    """Only the fused column (``--fused-only``): a shorter measurement than the whole table."""
+    result = {
+        "commit": git_commit(),
+        "cpu": cpu_name(),
+        "threads": torch.get_num_threads(),
+        "device_type": device.type,
+        "device_name": str(device_description(device).get("gpu", "cpu")),
+        "versions": versions(),
+        "fast_options": fast,
+        "fused": fused_rates(dataset, fast, device, ks, args.steps, args.warmup, args.rounds),
+    }
+    atomic_write_json(out, result)
+    text = fused_markdown(result)
+    atomic_write(out.with_suffix(".md"), lambda f: f.write(text + "\n"), "w")
+    print(text)
+    if args.readme and Path(args.readme).exists():
+        replace_section(Path(args.readme), FUSED_SECTIONS[device.type], text)
     return 0
 
 

@@ -1,7 +1,8 @@
 """``python -m benchmarks.speed.steps``: training steps per second of one family on one dataset.
 
 The anchors' schedules are counted in steps (InfoGAN-CR: 288,000 on dSprites at batch 64), so
-this reports steps/s, eager and, with ``--graphed``, replayed as CUDA graphs, timed like
+this reports steps/s, eager and, with ``--graphed``, replayed as CUDA graphs, and with
+``--fused 4,8`` the run-steps/s of that many runs trained as one, timed like
 ``benchmarks.speed.compare`` (alternating rounds, median, one synchronisation per round).
 """
 
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.environment import device_description, git_commit, versions
-from benchmarks.speed.compare import harness_step, interleaved_rates
+from benchmarks.speed.compare import fused_step, harness_step, interleaved_rates
 from gan_zoo.data import available as datasets_available
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu)")
     p.add_argument("--graphed", action="store_true", help="also time cuda_graph=1 (CUDA only)")
+    p.add_argument(
+        "--fused", default="", help="also time K runs fused as one, for each K of a comma list"
+    )
     p.add_argument("--steps", type=int, default=50, help="timed steps per round")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--rounds", type=int, default=3)
@@ -46,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(err))
     if args.graphed and device.type != "cuda":
         p.error("--graphed needs a CUDA device")
+    try:
+        ks = [int(k) for k in args.fused.split(",") if k.strip()]
+    except ValueError:
+        p.error(f"--fused takes a comma list of run counts, not {args.fused!r}")
+    if any(k < 1 for k in ks):
+        p.error("--fused takes run counts of at least 1")
     dataset = load_dataset(args.dataset, "train", root=args.data_root)
     variants = {"eager": {"cuda_graph": False}}
     if args.graphed:
@@ -54,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         name: harness_step(dataset, {**opts, "batch_size": args.batch}, device, args.model)
         for name, opts in variants.items()
     }
+    opts = {"batch_size": args.batch}
+    for k in ks:
+        steppers[f"fused{k}"] = fused_step(dataset, opts, device, k, args.model)
     rates, warm = interleaved_rates(
         steppers, args.steps, args.warmup, args.rounds, device, batch=args.batch
     )
+    for k in ks:  # a fused step is k runs' steps
+        rates[f"fused{k}"] *= k
     result = {
         "commit": git_commit(),
         "versions": versions(),
@@ -67,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": args.steps,
         "rounds": args.rounds,
         "steps_per_second": {name: ips / args.batch for name, ips in rates.items()},
+        "note": "fusedK: run-steps/s of K runs trained as one (K steps per fused step)",
         "warmup_seconds": warm,
     }
     for name, sps in result["steps_per_second"].items():

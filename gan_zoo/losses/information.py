@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan_zoo.losses.likelihood import categorical_nll, gaussian_nll
+from gan_zoo.losses.likelihood import categorical_nll, gaussian_nll, wide
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def information_term(
     Minimising ``loss`` maximises L_I, since H(c) is a constant of the latent layout.
     """
     logits, mean, log_std = spec.split(q_out)
-    loss = q_out.new_zeros((), dtype=torch.float32)
+    loss = wide(q_out.new_zeros(()))
     bounds = []
     for i, (k, lg) in enumerate(zip(spec.categorical, logits, strict=True)):
         ce = categorical_nll(lg, cat_targets[:, i])

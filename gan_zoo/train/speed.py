@@ -118,7 +118,8 @@ class SpeedOptions:
         return kwargs
 
     def prepare_images(self, images_uint8: torch.Tensor) -> torch.Tensor:
-        x = images_uint8.float().div_(255.0)
+        # the default float type (float32 unless a test asks for float64 to compare runs exactly)
+        x = images_uint8.to(torch.get_default_dtype()).div_(255.0)
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def compile_networks(self, networks: list[nn.Module]) -> None:

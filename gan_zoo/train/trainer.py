@@ -231,14 +231,7 @@ class Trainer:
             self._update("d", self._phase_loss("d", ctx, {}))
 
     def _phase_loss(self, phase: str, ctx: Any, logs: dict[str, torch.Tensor]) -> torch.Tensor:
-        total = None
-        for term in self.model.terms:
-            if term.phase != phase:
-                continue
-            value = term.fn(ctx)
-            logs[f"{phase}_{term.name}"] = value.detach()
-            total = term.weight * value if total is None else total + term.weight * value
-        return total
+        return phase_loss(self.model.terms, phase, ctx, logs)
 
     def _update(self, name: str, loss: torch.Tensor) -> None:
         opt = self.optimizers[name]
@@ -347,6 +340,21 @@ class Trainer:
             signal=self._stop.signum,
             resumed_from=resumed_from,
         )
+
+
+def phase_loss(
+    terms: list[Any], phase: str, ctx: Any, logs: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """The weighted sum of ``phase``'s terms on ``ctx``; each term logged as ``<phase>_<name>``
+    (one definition for the trainer and the fused trainer)."""
+    total = None
+    for term in terms:
+        if term.phase != phase:
+            continue
+        value = term.fn(ctx)
+        logs[f"{phase}_{term.name}"] = value.detach()
+        total = term.weight * value if total is None else total + term.weight * value
+    return total
 
 
 def checkpoint_device_type(state: dict[str, Any]) -> str:

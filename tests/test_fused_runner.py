@@ -1,0 +1,82 @@
+"""``--fuse`` through the runner: alike runs of a plan train as one, and each still gets its own
+record, evaluation, skip and refusal behaviour. Synthetic data, a stand-in evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from synthetic import synthetic_mnist
+
+import benchmarks.execute
+import gan_zoo.metrics.suite
+from benchmarks.plan import RunSpec, fuse_groups
+from benchmarks.run import main
+
+FAST = [
+    *("--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"),
+    *("--num-samples", "200"),
+]
+
+
+@pytest.fixture
+def evaluated(monkeypatch):
+    data = synthetic_mnist(256)
+    seeds: list[int] = []
+
+    def fake_evaluate(model, dataset, run_dir, seed=0, **kwargs):
+        seeds.append(seed)
+        return {"fid": 10.0 + seed}, {"run_dir": str(run_dir)}
+
+    monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
+    return seeds
+
+
+def records(out: Path) -> dict[int, dict]:
+    found = (json.loads(p.read_text()) for p in (out / "records").glob("*.json"))
+    return {r["seed"]: r for r in found}
+
+
+def test_fused_runs_are_each_recorded_as_alone_and_skipped_when_complete(
+    tmp_path, evaluated, capsys
+):
+    assert main([*FAST, "--seeds", "3", "--fuse", "2", "--out", str(tmp_path)]) == 0
+    got = records(tmp_path)
+    assert sorted(got) == [0, 1, 2] and sorted(evaluated) == [0, 1, 2]
+    assert [got[s].get("fused") for s in (0, 1, 2)] == [2, 2, None]  # seed 2 was alone
+    for seed, record in got.items():
+        assert record["status"] == "complete" and record["steps"] == 30
+        assert record["metrics"] == {"fid": 10.0 + seed}
+        assert (tmp_path / "runs" / record["run_id"] / "checkpoint.pt").exists()
+    assert got[0]["history"] != got[1]["history"]  # two runs, not one copied
+    capsys.readouterr()
+    assert main([*FAST, "--seeds", "3", "--fuse", "2", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.count("skipped (complete)") == 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--fuse", "0"], "--fuse must be at least 1"),
+        (["--fuse", "2", "--executor", "ray"], "not Ray"),
+    ],
+)
+def test_fuse_that_cannot_be_done_is_one_line_and_exit_2(tmp_path, capsys, extra, message):
+    assert main([*FAST, "--seeds", "2", *extra, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "records").exists()
+
+
+def test_fuse_groups_alike_runs_in_chunks_and_leaves_others_apart():
+    specs = [RunSpec(m, "mnist", s, "smoke") for s in range(3) for m in ("gan", "cgan")]
+    groups = fuse_groups(specs, 2)
+    assert [[(r.model, r.seed) for r in g] for g in groups] == [
+        [("gan", 0), ("gan", 1)],
+        [("gan", 2)],
+        [("cgan", 0), ("cgan", 1)],
+        [("cgan", 2)],
+    ]
+    assert fuse_groups(specs, 1) == [[s] for s in specs]
