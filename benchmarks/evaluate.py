@@ -71,7 +71,7 @@ def evaluate_file(
     data_root: str | None = None,
 ) -> dict[str, Any]:
     """The record of one file of samples; every check runs before any metric."""
-    from gan_zoo.metrics.judge import get_judge
+    from gan_zoo.metrics.judge import get_judge, has_judge
 
     label = label_of(name, samples)
     dataset = canonical_name(dataset)
@@ -83,8 +83,11 @@ def evaluate_file(
     external.check_counts(chosen, loaded.samples)
     t0 = time.perf_counter()
     scores, details = external.score(loaded, test.name, chosen, seed=seed, root=data_root)
-    floors = judge_floor(test.name, len(loaded), seed, data_root) if "fid" in scores else {}
-    judge = get_judge(test.name, root=data_root)
+    judged = has_judge(test.name)  # quality on a dataset without a judge has no judge floor
+    floors = (
+        judge_floor(test.name, len(loaded), seed, data_root) if judged and "fid" in scores else {}
+    )
+    judge = get_judge(test.name, root=data_root).digest if judged else None
     return {
         "run_id": run_id(test.name, label),
         "model": label,
@@ -100,7 +103,7 @@ def evaluate_file(
             "samples": len(loaded),
             "labels": loaded.samples.labels is not None,
             "codes": {c.name: c.num_categories for c in loaded.latent.categorical},
-            "judge_digest": judge.digest,
+            "judge_digest": judge,
         },
         "skipped_metrics": skipped,
         "metrics": scores,
