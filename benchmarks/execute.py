@@ -31,7 +31,7 @@ from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
 from gan_zoo.train.checkpoints import CheckpointFiles
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 DONE = ("complete",)
 
 
@@ -189,7 +189,7 @@ def _train_fused(
         if isinstance(exc, GanZooError):
             record.update(status="failed", error=str(exc))
         else:  # a bug or a crash must not stop the suite
-            log.exception("run %s failed", record["run_id"])
+            logger.exception("run %s failed", record["run_id"])
             error = f"{type(exc).__name__}: {exc}"
             record.update(status="failed", error=error, traceback=traceback.format_exc())
 
@@ -292,7 +292,7 @@ def _train_and_evaluate(
     except GanZooError as exc:
         record.update(status="failed", error=str(exc))
     except Exception as exc:  # a bug or a crash in one run must not stop the suite
-        log.exception("run %s failed", spec.run_id)
+        logger.exception("run %s failed", spec.run_id)
         record.update(
             status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
         )
