@@ -122,7 +122,8 @@ def fused_markdown(r: dict) -> str:
     ]
     where = r["device_name"] if r["device_type"] != "cpu" else f"{r['cpu']}, {r['threads']} threads"
     ks = ",".join(str(row["k"]) for row in r["fused"]["rows"])
-    command = f"python -m benchmarks.speed.compare --fused-only --fused {ks}" + (
+    command = f"python -m benchmarks.speed.compare --fused-only --fused {ks}"
+    command += f" --steps {r['fused']['steps']} --rounds {r['fused']['rounds']}" + (
         f" --device {r['device_type']}" if r["device_type"] != "cpu" else ""
     )
     return "\n".join(
