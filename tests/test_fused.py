@@ -89,13 +89,15 @@ def check_equivalence(data, name, steps):
     assert losses(fused[0][1]) != losses(fused[1][1])  # each member is its own run
 
 
-def test_a_fused_run_interrupted_and_resumed_continues_each_member_exactly(data, tmp_path):
+def test_a_fused_run_interrupted_and_resumed_continues_each_member_exactly(data, tmp_path, device):
+    """Bit for bit: on the CPU always, on CUDA with the ``deterministic`` option."""
     seeds = [1, 2]
+    hp = {**HP, "deterministic": device.type == "cuda"}
 
     def run(folder: str, stop_after: int | None = None):
         dirs = [tmp_path / folder / f"seed{s}" for s in seeds]
         return train_fused(
-            "infogan", data, SHORT, seeds, HP, dirs, "cpu", False, stop_after=stop_after
+            "infogan", data, SHORT, seeds, hp, dirs, str(device), False, stop_after=stop_after
         )
 
     straight = run("straight")
@@ -104,6 +106,7 @@ def test_a_fused_run_interrupted_and_resumed_continues_each_member_exactly(data,
     for seed in seeds:  # each member's own ordinary checkpoint, at the step it stopped
         saved = CheckpointFiles(tmp_path / "cut" / f"seed{seed}").load()
         assert (saved["step"], saved["status"], saved["seed"]) == (6, "interrupted", seed)
+        assert saved["device_type"] == device.type
         assert {"exp_avg", "exp_avg_sq"} <= set(saved["optimizers"]["d"]["state"][0])
     resumed = run("cut")
     for (m_straight, r_straight), (m_resumed, r_resumed) in zip(straight, resumed, strict=True):
