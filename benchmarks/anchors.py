@@ -22,12 +22,21 @@ class Anchor:
     source: str
     row: str = ""
     steps: int | None = None
+    batch_size: int | None = None
+
+    @property
+    def images_seen(self) -> int | None:
+        """Training images behind the figure, where its schedule is known."""
+        return (
+            None if self.steps is None or self.batch_size is None else self.steps * self.batch_size
+        )
 
 
 #: InfoGAN-CR (Lin et al. 2020, fjxmlzn/InfoGAN-CR, InfoGAN-CR_dSprites/config.py): batch 64,
 #: 28 epochs of 737,280 images; the contrastive term switches on at step 288,000, and the
 #: "modified InfoGAN" of Table 1 is the checkpoint just before it
-INFOGAN_CR_STEPS = 28 * 737_280 // 64
+INFOGAN_CR_BATCH = 64
+INFOGAN_CR_STEPS = 28 * 737_280 // INFOGAN_CR_BATCH
 MODIFIED_INFOGAN_STEPS = 288_000
 _TABLE1 = "Lin et al. 2020 (InfoGAN-CR) Table 1"
 
@@ -35,7 +44,7 @@ _TABLE1 = "Lin et al. 2020 (InfoGAN-CR) Table 1"
 def _table1(model: str, row: str, steps: int | None, **values: float) -> tuple[Anchor, ...]:
     """One row of InfoGAN-CR's Table 1 (dSprites, mean of 50 runs) as anchors."""
     return tuple(
-        Anchor("dsprites", model, metric, value, f"{_TABLE1}, {row}", row, steps)
+        Anchor("dsprites", model, metric, value, f"{_TABLE1}, {row}", row, steps, INFOGAN_CR_BATCH)
         for metric, value in values.items()
     )
 

@@ -5,7 +5,9 @@
 - ``<dataset>_gallery.png``: per model (seed 0), its sample grid and its first traversals;
 - ``<dataset>_curves_images.png`` and ``<dataset>_curves_seconds.png``: each learning-curve
   metric (``record["curve"]``) against images seen and against training seconds, one line per
-  model, the band one standard deviation over seeds (only for records that have curves).
+  model, the band one standard deviation over seeds (only for records that have curves); on
+  dSprites the images panel also marks InfoGAN-CR's published rows (stars) at the images their
+  schedule saw, so the distance in training and in score reads at a glance.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from benchmarks.anchors import published_rows
 from benchmarks.execute import runs_root
 from benchmarks.records import device_label, has_records, load_records, records_frame
 from benchmarks.tables import label_rank, run_label
@@ -185,6 +188,8 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
             legend=i == 0,
             ax=ax,
         )
+        if x == "images_seen":
+            mark_published(ax, dataset, metric)
         ax.set_xscale("log")
         ax.set_title(metric, fontsize=10)
         ax.set_xlabel(CURVE_AXES[x], fontsize=8)
@@ -195,6 +200,25 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
         ax.axis("off")
     fig.suptitle(f"{dataset}: learning curves (line: mean, band: sd over seeds)", fontsize=12)
     return save_figure(fig, path, dpi=100)
+
+
+def mark_published(ax, dataset: str, metric: str) -> None:
+    """The published rows' ``metric`` at the images their schedule saw (``benchmarks.anchors``),
+    so a curve's distance from them, in training and in score, reads off the panel."""
+    for name, anchors in published_rows(dataset).items():
+        for anchor in anchors:
+            if anchor.metric == metric and anchor.images_seen is not None:
+                ax.scatter(
+                    [anchor.images_seen], [anchor.value], marker="*", s=70, color="black", zorder=3
+                )
+                ax.annotate(
+                    name,
+                    (anchor.images_seen, anchor.value),
+                    fontsize=6,
+                    xytext=(-4, 4),
+                    textcoords="offset points",
+                    ha="right",
+                )
 
 
 def gallery(

@@ -149,6 +149,20 @@ def test_the_dsprites_table_sets_the_published_rows_and_what_was_scored_beside_o
     assert "| *published: InfoGAN-CR* |  | 322,560 |  |  | 0.37 | 0.58 |" in text
 
 
+def test_dsprites_curves_mark_the_published_rows_at_the_images_their_schedule_saw():
+    import matplotlib.pyplot as plt
+
+    from benchmarks.plots import mark_published
+
+    fig, ax = plt.subplots()
+    mark_published(ax, "dsprites", "mig")
+    points = sorted(tuple(c.get_offsets()[0]) for c in ax.collections)
+    plt.close(fig)
+    # modified InfoGAN at 288,000 and InfoGAN-CR at 322,560 steps of 64 images; the original
+    # InfoGAN row states no schedule, so it has no place on the axis
+    assert points == [(288_000 * 64, 0.22), (322_560 * 64, 0.37)]
+
+
 def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     from benchmarks.speed.equivalence import main
 
