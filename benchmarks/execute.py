@@ -25,7 +25,7 @@ from gan_zoo.config import budget as get_budget
 from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
-from gan_zoo.errors import ConfigError, GanZooError
+from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError
 from gan_zoo.progress import set_progress
 from gan_zoo.train import pick_device, train_run
@@ -143,8 +143,7 @@ def execute_group(
     if len(specs) == 1:
         single = dict(options, log=log)
         return [execute_run(specs[0], out, data_root, device, force, progress, write, **single)]
-    if log:
-        raise ConfigError("--fuse writes no live logs (--log): drop one of them")
+    options["log"] = log
     out = Path(out)
     set_progress(progress)
     records: dict[str, dict[str, Any]] = {}
@@ -184,6 +183,15 @@ def _train_fused(
     first = todo[0][0]
     dev = pick_device(device)
     records = {spec.run_id: {**base_record(spec, dev), "fused": len(todo)} for spec, _ in todo}
+    lives = []
+    if options["log"]:  # imported only when asked for: without --log nothing of it loads
+        from benchmarks.live_log import LiveLog
+
+        steps = get_budget(first.budget).steps
+        lives = [
+            LiveLog(options["log"], s.run_id, d, steps, records[s.run_id]["hparams"])
+            for s, d in todo
+        ]
 
     def failed(record: dict[str, Any], exc: Exception) -> None:
         if isinstance(exc, GanZooError):
@@ -210,7 +218,10 @@ def _train_fused(
             str(dev),
             progress,
             probes=probes,
+            callbacks=[(live,) for live in lives] or None,
         )
+        for live in lives:
+            live.close()  # the evaluation is not part of the live log
         for (spec, run_dir), (model, result), probe in zip(todo, trained, probes, strict=True):
             record = records[spec.run_id]
             try:
@@ -229,6 +240,8 @@ def _train_fused(
             if "status" not in record:
                 failed(record, exc)
     finally:
+        for live in lives:
+            live.close()  # flushes what an interrupted or failed run logged
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
     return records

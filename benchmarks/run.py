@@ -175,8 +175,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.fuse > 1 and args.executor == "ray":
             raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
-        if args.fuse > 1 and args.log:
-            raise ConfigError("--fuse writes no live logs (--log): drop one of them")
         check_fuse(specs, args.fuse, args.device)
         if args.dry_run:
             for spec in specs:

@@ -158,3 +158,40 @@ def test_one_member_that_diverges_is_marked_diverged_and_the_others_go_on(
 def test_fusing_what_it_cannot_is_refused_in_one_line(data):
     with pytest.raises(ConfigError, match="cuda_graph"):
         train_fused("gan", data, SHORT, [0, 1], {**HP, "cuda_graph": True}, device="cpu")
+
+
+def test_each_member_calls_its_own_step_callbacks_with_its_own_logs_and_rows(data):
+    """The trainer's per-step seam (live logs) works for fused runs: each member's callbacks
+    see that member, every step, its own losses and its history rows, and its current weights."""
+    from gan_zoo.train.callbacks import StepEnd
+
+    seen: dict[int, list[StepEnd]] = {0: [], 1: []}
+    weights: dict[int, list[torch.Tensor]] = {0: [], 1: []}
+
+    def recorder(seed):
+        def call(event: StepEnd) -> None:
+            seen[seed].append(event)
+            weights[seed].append(event.trainer.model.generator.fc[0].weight.detach().clone())
+
+        return call
+
+    runs = train_fused(
+        "gan",
+        data,
+        SHORT,
+        [0, 1],
+        HP,
+        None,
+        "cpu",
+        False,
+        callbacks=[(recorder(0),), (recorder(1),)],
+    )
+    for seed, (model, result) in zip((0, 1), runs, strict=True):
+        events = seen[seed]
+        assert [e.step for e in events] == list(range(1, SHORT.steps + 1))
+        assert all(e.trainer.seed == seed for e in events)
+        rows = [dict(e.row) for e in events if e.row is not None]
+        assert rows == result.history  # the rows it wrote, at the steps it wrote them
+        assert torch.equal(weights[seed][-1], model.generator.fc[0].weight)
+        assert not torch.equal(weights[seed][0], weights[seed][-1])  # it trained between
+    assert float(seen[0][0].logs["loss_d"]) != float(seen[1][0].logs["loss_d"])

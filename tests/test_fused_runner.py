@@ -80,3 +80,19 @@ def test_fuse_groups_alike_runs_in_chunks_and_leaves_others_apart():
         [("cgan", 2)],
     ]
     assert fuse_groups(specs, 1) == [[s] for s in specs]
+
+
+def test_fused_runs_write_each_its_own_live_log(tmp_path, evaluated):
+    pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    argv = [*FAST, "--seeds", "2", "--fuse", "2", "--log", "tensorboard", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    got = records(tmp_path)
+    for record in got.values():
+        assert record["fused"] == 2
+        events = EventAccumulator(str(tmp_path / "runs" / record["run_id"] / "tensorboard"))
+        events.Reload()
+        logged = events.Scalars("train/loss_d")
+        assert [e.step for e in logged] == [int(row["step"]) for row in record["history"]]
+        assert [e.value for e in logged] == pytest.approx([r["loss_d"] for r in record["history"]])

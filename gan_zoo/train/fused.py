@@ -41,6 +41,7 @@ from torch.func import functional_call, vmap
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.progress import progress_bar
+from gan_zoo.train.callbacks import StepEnd
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
 from gan_zoo.train.stop_signals import StopFlag
@@ -224,14 +225,16 @@ class FusedTrainer:
         self._d_params = [self.params[n] for n in self.group_names["d"]]
 
     @torch.no_grad()
-    def _unstack(self) -> None:
-        """Copy each live member's slice of the stacked tensors into its own model and
-        optimisers, so its checkpoint, curve and evaluation see its weights."""
+    def _unstack(self, weights_only: bool = False) -> None:
+        """Copy each live member's slice of the stacked tensors into its own model and (unless
+        ``weights_only``) optimisers, so its checkpoint, curve and evaluation see its weights."""
         for i, m in enumerate(self.live):
             for name, value in self.params.items():
                 m.model.get_parameter(name).copy_(value[i])
             for name, value in self.buffers.items():
                 m.model.get_buffer(name).copy_(value[i])
+            if weights_only:
+                continue
             for player, opt in self.optimizers.items():
                 stacked = opt.state_dict()
                 own = m.optimizers[player]
@@ -407,16 +410,18 @@ class FusedTrainer:
                     break
                 logs = self.train_step(step, total)
                 step += 1
+                owns = {}
                 for i, m in enumerate(self.live):
-                    own = {k: v[i] for k, v in logs.items()}
+                    owns[id(m)] = own = {k: v[i] for k, v in logs.items()}
                     m.history.add(own, keep=watches[id(m)].observe(own["loss_d"], own["loss_g"]))
                     m.step = step
                 bar.update()
                 if self.live[0]._check_point(total) and not check_divergence():
                     break
+                rows = {}
                 if step % self.budget.log_every == 0 or step == total:
                     for m in self.live:
-                        m.history.flush(step)
+                        rows[id(m)] = m.history.flush(step)
                 first = self.live[0]
                 curve_due = first.curve is not None and first.curve.due(step)
                 checkpoint_due = step % self.budget.checkpoint_every == 0 and step < total
@@ -430,6 +435,13 @@ class FusedTrainer:
                 if checkpoint_due:
                     for m in self.live:
                         m.save()
+                if any(m.callbacks for m in self.live):
+                    self._unstack(weights_only=True)  # a callback may sample the model
+                for m in self.live:  # each member's own callbacks, as its Trainer calls them
+                    if m.callbacks:
+                        event = StepEnd(m, step, owns[id(m)], rows.get(id(m)))
+                        for callback in m.callbacks:
+                            callback(event)
             if status == "interrupted":
                 check_divergence()
         charge()

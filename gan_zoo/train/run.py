@@ -69,6 +69,7 @@ def train_fused(
     progress: bool = True,
     stop_after: int | None = None,
     probes: list[Probe | None] | None = None,
+    callbacks: list[Sequence[StepCallback]] | None = None,
 ) -> list[tuple[GanModel, TrainResult]]:
     """``train_run`` for several seeds of one family trained as one batched computation
     (``gan_zoo.train.fused``): each seed's model is built and seeded as alone, and each run
@@ -77,13 +78,16 @@ def train_fused(
     plan = get_budget(budget) if isinstance(budget, str) else budget
     run_dirs = run_dirs or [None] * len(seeds)
     probes = probes or [None] * len(seeds)
+    callbacks = callbacks or [()] * len(seeds)
     dataset = on_device(dataset, dev)
     members = []
-    for seed, run_dir, probe in zip(seeds, run_dirs, probes, strict=True):
+    for seed, run_dir, probe, calls in zip(seeds, run_dirs, probes, callbacks, strict=True):
         seed_everything(seed)
         model = build(model_name, dataset, dev.type, **(overrides or {}))
         check_fusable(model_name, model.hparams)
-        members.append(Trainer(model, dataset, plan, seed, run_dir, dev, progress, None, probe))
+        members.append(
+            Trainer(model, dataset, plan, seed, run_dir, dev, progress, None, probe, calls)
+        )
     results = FusedTrainer(members, stop_after=stop_after).fit()
     for trainer, result in zip(members, results, strict=True):
         if trainer.curve is not None:
