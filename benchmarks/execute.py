@@ -11,6 +11,8 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,14 +23,15 @@ from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.plan import RunSpec
 from benchmarks.records import read_record, write_record
 from benchmarks.run_lock import RunLock
-from gan_zoo.config import budget as get_budget
-from gan_zoo.config import hparams_for
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError
+from gan_zoo.metrics.registry import floors
 from gan_zoo.progress import set_progress
-from gan_zoo.train import pick_device, train_run
+from gan_zoo.run_config import RunConfig
+from gan_zoo.train import train_run
+from gan_zoo.train.callbacks import Clock, StepCallback
 from gan_zoo.train.checkpoints import CheckpointFiles
 
 logger = logging.getLogger(__name__)
@@ -50,17 +53,32 @@ def cached_dataset(name: str, data_root: str | None) -> ImageDataset:
     return load_dataset(name, "train", root=data_root)
 
 
-def judge_floors(dataset: str, data_root: str | None, num_samples: int) -> dict[str, float]:
-    """Real train vs test at the evaluation's sample count: what the metrics cannot beat.
+def evaluate_model(
+    model: Any, dataset: ImageDataset, run_dir: Path, **options: Any
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The whole evaluation (``gan_zoo.metrics.suite.evaluate``); imported when first needed,
+    so a runner that only trains or skips never loads torch-fidelity."""
+    from gan_zoo.metrics.suite import evaluate
 
-    Cached in the judge's metadata, so only the first run per judge pays for it.
+    return evaluate(model, dataset, run_dir, **options)
+
+
+@dataclass(frozen=True)
+class RunServices:
+    """What a run calls out to: its dataset, the evaluation, the trainer's step callbacks and
+    the clock that times training and evaluation.
+
+    The runner uses :data:`SERVICES`; replacing it is how another front end (or a test, with
+    synthetic data and a stand-in evaluation) changes what a run uses, in one named place.
     """
-    from gan_zoo.metrics.fidelity import quality_floor
-    from gan_zoo.metrics.intra_class import intra_class_floor
 
-    floors = quality_floor(dataset, root=data_root, num_samples=num_samples)
-    floors.update(intra_class_floor(dataset, root=data_root, per_class=num_samples // 10))
-    return floors
+    dataset: Callable[[str, str | None], ImageDataset] = cached_dataset
+    evaluate: Callable[..., tuple[dict[str, float], dict[str, Any]]] = evaluate_model
+    callbacks: tuple[StepCallback, ...] = ()
+    clock: Clock = time.perf_counter
+
+
+SERVICES = RunServices()
 
 
 def execute_run(
@@ -181,15 +199,17 @@ def _train_fused(
     from gan_zoo.train.run import train_fused
 
     first = todo[0][0]
-    dev = pick_device(device)
-    records = {spec.run_id: {**base_record(spec, dev), "fused": len(todo)} for spec, _ in todo}
+    config = first.config(device)
+    records = {
+        spec.run_id: {**base_record(spec, spec.config(device)), "fused": len(todo)}
+        for spec, _ in todo
+    }
     lives = []
     if options["log"]:  # imported only when asked for: without --log nothing of it loads
         from benchmarks.live_log import LiveLog
 
-        steps = get_budget(first.budget).steps
         lives = [
-            LiveLog(options["log"], s.run_id, d, steps, records[s.run_id]["hparams"])
+            LiveLog(options["log"], s.run_id, d, config.budget.steps, records[s.run_id]["hparams"])
             for s, d in todo
         ]
 
@@ -206,8 +226,8 @@ def _train_fused(
             for _, run_dir in todo:
                 CheckpointFiles(run_dir).clear()
                 (run_dir / "history.csv").unlink(missing_ok=True)
-        dataset = cached_dataset(first.dataset, data_root)
-        probes = [run_probe(spec, data_root, options["num_samples"], dataset) for spec, _ in todo]
+        dataset = SERVICES.dataset(first.dataset, data_root)
+        probes = [run_probe(config, data_root, options["num_samples"], dataset) for _ in todo]
         trained = train_fused(
             first.model,
             dataset,
@@ -215,10 +235,11 @@ def _train_fused(
             [spec.seed for spec, _ in todo],
             dict(first.overrides),
             [run_dir for _, run_dir in todo],
-            str(dev),
+            config.device,
             progress,
             probes=probes,
-            callbacks=[(live,) for live in lives] or None,
+            callbacks=[(*SERVICES.callbacks, live) for live in lives]
+            or [SERVICES.callbacks] * len(todo),
         )
         for live in lives:
             live.close()  # the evaluation is not part of the live log
@@ -272,27 +293,25 @@ def _train_and_evaluate(
     if force:
         CheckpointFiles(run_dir).clear()
         (run_dir / "history.csv").unlink(missing_ok=True)
-    dev = pick_device(device)
-    record = base_record(spec, dev)
+    config = spec.config(device)  # the one resolution the build, the trainer and the record read
+    record = base_record(spec, config)
+    services = SERVICES
     live = None
     if log:  # imported only when asked for: without --log nothing of it loads
         from benchmarks.live_log import LiveLog
 
-        live = LiveLog(log, spec.run_id, run_dir, get_budget(spec.budget).steps, record["hparams"])
+        live = LiveLog(log, spec.run_id, run_dir, config.budget.steps, config.hparams)
     try:
-        dataset = cached_dataset(spec.dataset, data_root)
-        probe = run_probe(spec, data_root, num_samples, dataset)
+        dataset = services.dataset(spec.dataset, data_root)
+        probe = run_probe(config, data_root, num_samples, dataset)
         model, result = train_run(
-            spec.model,
+            config,
             dataset,
-            spec.budget,
-            spec.seed,
-            dict(spec.overrides),
             run_dir,
-            str(dev),
             progress,
             probe=probe,
-            callbacks=() if live is None else (live,),
+            callbacks=services.callbacks if live is None else (*services.callbacks, live),
+            clock=services.clock,
         )
         if live is not None:
             live.close()  # the evaluation is not part of the live log
@@ -317,28 +336,28 @@ def _train_and_evaluate(
     return record
 
 
-def base_record(spec: RunSpec, dev: torch.device) -> dict[str, Any]:
+def base_record(spec: RunSpec, config: RunConfig) -> dict[str, Any]:
     """What a record says before its run trains: the run, its resolved config, where it runs."""
     return {
         "run_id": spec.run_id,
         **spec.as_dict(),
-        "hparams": hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type),
-        "budget_steps": get_budget(spec.budget).steps,
+        "hparams": config.hparams,
+        "budget_steps": config.budget.steps,
         "versions": versions(),
         "commit": git_commit(),
-        **device_description(dev),
+        **device_description(torch.device(config.device)),
         "metrics": {},
     }
 
 
-def run_probe(spec: RunSpec, data_root: str | None, num_samples: int, dataset: ImageDataset):
+def run_probe(config: RunConfig, data_root: str | None, num_samples: int, dataset: ImageDataset):
     """The run's learning-curve probe (None where its dataset has none)."""
     from gan_zoo.metrics.curves import curve_probe
 
     # a plumbing run with a small evaluation bank gets curves no larger than it
     return curve_probe(
-        spec.dataset,
-        get_budget(spec.budget).steps,
+        config.dataset,
+        config.budget.steps,
         data_root,
         num_samples=num_samples,
         dataset=dataset,
@@ -367,6 +386,7 @@ def finish_record(
         images_per_second=round(result.images_per_second, 1),
         error=result.error,
         history=result.history,
+        shown_logs=list(result.shown),
     )
     if result.signal is not None:
         record["signal"] = int(result.signal)
@@ -379,11 +399,9 @@ def finish_record(
             curve_protocol=probe.protocol(model),
         )
     if result.status == "complete":
-        from gan_zoo.metrics.judge import has_judge
-        from gan_zoo.metrics.suite import evaluate
-
-        t0 = time.perf_counter()
-        record["metrics"], record["details"] = evaluate(
+        services = SERVICES
+        t0 = services.clock()
+        record["metrics"], record["details"] = services.evaluate(
             model,
             dataset,
             run_dir,
@@ -393,9 +411,10 @@ def finish_record(
             inception=inception,
             inception_weights=inception_weights,
         )
-        record["eval_seconds"] = round(time.perf_counter() - t0, 2)
-        if has_judge(spec.dataset):
-            record["floors"] = judge_floors(spec.dataset, data_root, num_samples)
+        record["eval_seconds"] = round(services.clock() - t0, 2)
+        # what real data scores on this dataset at this sample count (cached per judge)
+        if reference := floors(spec.dataset, data_root, num_samples):
+            record["floors"] = reference
         prev = read_record(out, spec.run_id)
         # a checkpoint written before the training time was stored says 0 s: keep the time
         # the earlier record measured (a real run is never timed at exactly 0 s)

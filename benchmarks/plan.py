@@ -6,12 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from gan_zoo.config import REFUSED, hparams_for
+from gan_zoo.config import REFUSED
 from gan_zoo.config import budget as check_budget
 from gan_zoo.data import available as datasets_available
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available as models_available
 from gan_zoo.models import canonical
+from gan_zoo.run_config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class RunSpec:
             digest = hashlib.sha256(json.dumps(sorted(self.overrides)).encode()).hexdigest()[:8]
             rid += f"__{digest}"
         return rid
+
+    def config(self, device: str | None = None) -> RunConfig:
+        """This run resolved on ``device``: what its build, its trainer and its record read."""
+        return RunConfig.resolve(
+            self.model, self.dataset, self.seed, self.budget, dict(self.overrides), device
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -88,9 +95,9 @@ def plan_runs(
             f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}"
         )
     check_budget(budget, dataset)
-    for model in models:
-        hparams_for(model, dataset, overrides)  # raises on an unknown key or a bad value
     frozen = tuple(sorted(overrides.items()))
+    for model in models:  # raises on an unknown key or a bad value
+        RunSpec(model, dataset, seeds[0], budget, frozen).config("cpu")
     # seed-major: a partial sweep still covers every model
     return [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]
 
@@ -112,11 +119,7 @@ def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
         raise ConfigError("--fuse must be at least 1")
     if fuse == 1:
         return
-    from gan_zoo.devices import pick_device
     from gan_zoo.train.fused import check_fusable
 
-    device_type = pick_device(None if device == "auto" else device).type
     for spec in specs:
-        check_fusable(
-            spec.model, hparams_for(spec.model, spec.dataset, dict(spec.overrides), device_type)
-        )
+        check_fusable(spec.model, spec.config(None if device == "auto" else device).hparams)

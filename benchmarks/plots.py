@@ -34,8 +34,7 @@ from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
-
-CURVES = ("loss_d", "loss_g", "li_c1")
+from gan_zoo.train.trainer import LOSSES
 
 
 @contextmanager
@@ -103,8 +102,9 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
     for rec in records:
         if rec.get("dataset") != dataset or not rec.get("history"):
             continue
+        shown = rec.get("shown_logs", LOSSES)  # records before it was stored: the losses
         for h in rec["history"]:
-            for key in CURVES:
+            for key in shown:
                 if key in h:
                     rows.append(
                         {
@@ -120,7 +120,7 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
     if not rows:
         return None
     frame = pd.DataFrame(rows)
-    quantities = [q for q in CURVES if q in set(frame["quantity"])]
+    quantities = list(dict.fromkeys(frame["quantity"]))
     fig, axes = plt.subplots(
         1, len(quantities), figsize=(5.2 * len(quantities), 3.8), squeeze=False
     )
@@ -146,7 +146,7 @@ def curve_frame(records: list[dict], dataset: str) -> pd.DataFrame:
         label = run_label(rec["model"], rec["budget"], rec.get("overrides"), device_label(rec))
         for point in rec["curve"]:
             for metric, value in point.items():
-                if declaration(metric) is not None and not metric.endswith("_std"):
+                if (decl := declaration(metric)) is not None and decl.direction != "none":
                     rows.append(
                         {
                             "model": label,

@@ -118,14 +118,13 @@ def check_out_writable(out: Path) -> None:
 
 def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
     """Every run's options must be runnable on the device this process will use."""
-    from gan_zoo.config import hparams_for
-    from gan_zoo.train import pick_device
+    import torch
+
     from gan_zoo.train.speed import check_combination
 
-    dev = pick_device(None if device == "auto" else device)
     for spec in specs:
-        hp = hparams_for(spec.model, spec.dataset, dict(spec.overrides), dev.type)
-        check_combination(hp, dev)
+        config = spec.config(None if device == "auto" else device)
+        check_combination(config.hparams, torch.device(config.device))
 
 
 def print_listing() -> None:
@@ -184,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.executor == "local":  # option combinations this device cannot run, up front
             check_specs_on_device(specs, args.device)
         if args.executor == "local":  # fail fast on missing data, before any run starts
-            from benchmarks.execute import cached_dataset
+            from benchmarks.execute import SERVICES
 
-            cached_dataset(args.dataset, args.data_root)
+            SERVICES.dataset(args.dataset, args.data_root)
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

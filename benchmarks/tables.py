@@ -25,7 +25,7 @@ from benchmarks.records import device_label, has_records, is_external, load_reco
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
-from gan_zoo.metrics.registry import headline, order_keys, undeclared
+from gan_zoo.metrics.registry import chance_level, headline, order_keys, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -173,33 +173,21 @@ FLOOR_ROW = "*judge floor: real train vs test*"
 def reference_rows(records: list[dict], metrics: set[str]) -> dict[str, dict[str, str]]:
     """The levels the metrics are read against, as extra table rows under the models.
 
-    Chance: Hungarian accuracy and normalised MI of a code independent of the judged class (a
-    seeded simulation at the records' sample count and code size) and 1/K label accuracy.
-    Floor: the judge's real-train-vs-test scores stored in the records (mean over records;
-    records made before floors were stored have none, and then the row is left out).
+    Chance: each metric's own chance level (``Metric.chance``) for the records that have the
+    key, the most common value over them. Floor: the real-data scores stored in the records
+    (``Metric.floor``; mean over records; records made before floors were stored have none,
+    and then the row is left out).
     """
-    from gan_zoo.metrics.chance import code_chance
-
     out: dict[str, dict[str, str]] = {}
     chance: dict[str, str] = {}
-    for metric in sorted(metrics):
-        match = re.fullmatch(r"(code_acc|code_mi)_\w+", metric)
-        if match is None:
-            continue
-        n, k = _mode(
-            (int(r["metrics"].get("quality_samples", 10_000)), int(r["hparams"]["cat_size"]))
+    for key in sorted(metrics):
+        levels = [
+            level
             for r in records
-            if metric in (r.get("metrics") or {}) and "cat_size" in (r.get("hparams") or {})
-        ) or (None, None)
-        if n is not None:
-            key = "hungarian_accuracy" if match.group(1) == "code_acc" else "mi_normalised"
-            chance[metric] = f"{code_chance(n, k)[key]:.3g}"
-    # the datasets with judges (MNIST, Fashion-MNIST) have 10 classes
-    n = _mode(int(r["metrics"].get("quality_samples", 10_000)) for r in records)
-    if "label_acc" in metrics:
-        chance["label_acc"] = f"{1 / 10:.3g}"
-    if "label_mi" in metrics and n is not None:
-        chance["label_mi"] = f"{code_chance(n, 10)['mi_normalised']:.3g}"
+            if key in (r.get("metrics") or {}) and (level := chance_level(key, r)) is not None
+        ]
+        if levels:
+            chance[key] = f"{_mode(levels):.3g}"
     if chance:
         out[CHANCE_ROW] = {"seeds": "", **chance, "published": ""}
     floors = [r["floors"] for r in records if r.get("floors")]

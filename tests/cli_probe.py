@@ -1,6 +1,7 @@
 """``python tests/cli_probe.py ARGS``: the runner's CLI (``benchmarks.run.main``) with test hooks.
 
-Hooks, chosen by environment variables (the CLI itself is unchanged):
+Hooks, chosen by environment variables, all through the runner's services
+(``benchmarks.execute.SERVICES``; the CLI itself is unchanged):
 - always: prints ``probe: trained steps A..B (N)`` to stderr at exit, the steps this process
   trained, so a test can see where a rerun restarted;
 - ``PROBE_SYNTHETIC=1``: random MNIST-shaped data and a stand-in evaluation (fast, no real
@@ -14,47 +15,44 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_zoo.train.trainer import Trainer
+import benchmarks.execute
+from gan_zoo.train.callbacks import StepEnd
 
 steps: list[int] = []
-_train_step = Trainer.train_step
 
 
-def _counting(self, total_steps=None):
-    steps.append(self.step)
-    return _train_step(self, total_steps)
+def count(event: StepEnd) -> None:
+    steps.append(event.step - 1)
 
 
-Trainer.train_step = _counting
+def kill_after_checkpoint(event: StepEnd) -> None:
+    """A step's callbacks run after its checkpoint is written: die right after one."""
+    budget = event.trainer.budget
+    if event.step % budget.checkpoint_every == 0 and event.step < budget.steps:
+        os.kill(os.getpid(), signal.SIGKILL)
 
+
+services = replace(benchmarks.execute.SERVICES, callbacks=(count,))
 if os.environ.get("PROBE_KILL_AFTER_CHECKPOINT"):
-    _save = Trainer.save
-
-    def _save_then_die(self, status="running"):
-        _save(self, status)
-        if status == "running":
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    Trainer.save = _save_then_die
+    services = replace(services, callbacks=(count, kill_after_checkpoint))
 
 if os.environ.get("PROBE_SYNTHETIC"):
     from synthetic import synthetic_mnist
 
-    import benchmarks.execute
-    import gan_zoo.metrics.suite
-
     _data = synthetic_mnist(512)
-    benchmarks.execute.cached_dataset = lambda name, root: _data
 
     def _fake_evaluate(model, dataset, run_dir, seed=0, **kwargs):
         return {"fid": 1.0 + seed, "code_acc_c1": 0.5}, {}
 
-    gan_zoo.metrics.suite.evaluate = _fake_evaluate
+    services = replace(services, dataset=lambda name, root: _data, evaluate=_fake_evaluate)
+
+benchmarks.execute.SERVICES = services
 
 
 def main() -> int:

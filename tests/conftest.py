@@ -13,11 +13,23 @@ import json
 import math
 import os
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from synthetic import synthetic_mnist
 from tqdm import tqdm
+
+from gan_zoo.config import Budget
+from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.models import build
+from gan_zoo.run_config import RunConfig
+from gan_zoo.train import Trainer, train_run
+from gan_zoo.train.callbacks import Clock, StepCallback, StepEnd, stop_after
+from gan_zoo.train.checkpoints import CheckpointFiles
+from gan_zoo.train.seeding import seed_everything
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,20 +136,128 @@ def mnist_small(real_data_root: Path):
     return replace(full, images=full.images[:6000].clone(), labels=full.labels[:6000].clone())
 
 
+# --- training without real digits: data, trainers, their checkpoints -------------------------
+
+#: 12 steps, a checkpoint every 4, a history row every 2
+SHORT = Budget("t", 12, 4, 2, "test")
+
+
+@pytest.fixture(scope="session")
+def data() -> ImageDataset:
+    """Random MNIST-shaped data: tests that need a model that trains, not real digits."""
+    return synthetic_mnist(256)
+
+
+class StepsStarted(list):
+    """A trainer callback that records the step each trained step started from, in order."""
+
+    def __call__(self, event: StepEnd) -> None:
+        self.append(event.step - 1)
+
+
 @pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The step each ``Trainer.train_step`` call starts from, in order (resume tests read it)."""
-    from gan_zoo.train import Trainer
+def counted() -> StepsStarted:
+    """Pass it in a trainer's ``callbacks``: the steps a session trained (resume tests read it)."""
+    return StepsStarted()
 
-    starts: list[int] = []
-    real = Trainer.train_step
 
-    def spy(self, total_steps=None):
-        starts.append(self.step)
-        return real(self, total_steps)
+def stopped_at(trainer: Trainer, steps: int | None) -> Trainer:
+    """``trainer``, interrupted once ``steps`` steps are done (as Ctrl-C there would)."""
+    if steps == 0:
+        trainer.request_stop()
+    elif steps is not None:
+        trainer.callbacks.append(stop_after(steps))
+    return trainer
 
-    monkeypatch.setattr(Trainer, "train_step", spy)
-    return starts
+
+@pytest.fixture
+def make_trainer() -> Callable[..., Trainer]:
+    """Build a seeded trainer: ``make_trainer(data, run_dir, device, stop=5, name=..., ...)``.
+
+    Batch 16 and the :data:`SHORT` budget unless told; ``stop`` interrupts after that many
+    steps; ``clock``, ``callbacks`` and ``probe`` go to the trainer, other keywords to the model.
+    """
+
+    def make(
+        dataset: ImageDataset,
+        run_dir: Path | None = None,
+        device: str | torch.device = "cpu",
+        stop: int | None = None,
+        name: str = "infogan",
+        budget: Budget = SHORT,
+        seed: int = 3,
+        probe: Any = None,
+        clock: Clock | None = None,
+        callbacks: Sequence[StepCallback] = (),
+        **hparams: Any,
+    ) -> Trainer:
+        seed_everything(seed)
+        model = build(name, dataset, **{"batch_size": 16, **hparams})
+        seams = {} if clock is None else {"clock": clock}
+        trainer = Trainer(
+            model,
+            dataset,
+            budget,
+            seed,
+            run_dir,
+            device,
+            False,
+            probe=probe,
+            callbacks=callbacks,
+            **seams,
+        )
+        return stopped_at(trainer, stop)
+
+    return make
+
+
+@pytest.fixture
+def train() -> Callable[..., tuple[Any, Any]]:
+    """One run as the runner makes it: ``train(name, dataset, budget, seed=, run_dir=,
+    device=, stop=, probe=, callbacks=, **overrides)`` resolves a ``RunConfig`` and calls
+    ``train_run`` (no progress bar); ``stop`` interrupts after that many steps."""
+
+    def run(
+        name: str,
+        dataset: ImageDataset,
+        budget: str = "smoke",
+        seed: int = 0,
+        run_dir: Path | None = None,
+        device: str | torch.device | None = None,
+        stop: int | None = None,
+        probe: Any = None,
+        callbacks: Sequence[StepCallback] = (),
+        **overrides: Any,
+    ) -> tuple[Any, Any]:
+        chosen = None if device is None else str(device)
+        config = RunConfig.resolve(name, dataset.name, seed, budget, overrides, chosen)
+        stops = [] if stop is None else [stop_after(stop)]
+        return train_run(
+            config, dataset, run_dir, False, probe=probe, callbacks=[*callbacks, *stops]
+        )
+
+    return run
+
+
+class Checkpoints:
+    """A run folder's checkpoints, read and rewritten through ``CheckpointFiles`` (the one place
+    that names the files)."""
+
+    def path(self, run_dir: Path, previous: bool = False) -> Path:
+        files = CheckpointFiles(run_dir)
+        return files.previous if previous else files.current
+
+    def read(self, run_dir: Path, previous: bool = False) -> dict[str, Any]:
+        return torch.load(self.path(run_dir, previous), map_location="cpu", weights_only=False)
+
+    def write(self, run_dir: Path, state: dict[str, Any]) -> None:
+        """Replace the current checkpoint with ``state`` (a test's doctored copy)."""
+        torch.save(state, self.path(run_dir))
+
+
+@pytest.fixture
+def checkpoints() -> Checkpoints:
+    return Checkpoints()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

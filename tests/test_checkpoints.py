@@ -3,78 +3,67 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import torch
-from synthetic import synthetic_mnist
 
-from gan_zoo.train import train_run
 from gan_zoo.train.checkpoints import REQUIRED, CheckpointFiles
 
 
-@pytest.fixture(scope="module")
-def data():
-    """Checkpoints need a model that trains, not real digits."""
-    return synthetic_mnist(512)
+@pytest.fixture
+def run(data, train):
+    """``run(run_dir, stop=None)``: gan on the smoke budget, 30 steps, a checkpoint every 15."""
 
+    def go(run_dir, stop=None):
+        return train("gan", data, "smoke", seed=1, run_dir=run_dir, stop=stop, batch_size=16)
 
-def _run(dataset, run_dir, stop_after=None):
-    return train_run(
-        "gan",
-        dataset,
-        "smoke",  # 30 steps, a checkpoint every 15
-        seed=1,
-        overrides={"batch_size": 16},
-        run_dir=run_dir,
-        device="cpu",
-        progress=False,
-        stop_after=stop_after,
-    )
+    return go
 
 
 def _truncate(path, keep: int = 100) -> None:
     path.write_bytes(path.read_bytes()[:keep])
 
 
-def test_each_save_keeps_the_previous_checkpoint(data, tmp_path):
-    _run(data, tmp_path, stop_after=20)  # saves at step 15, then at 20 (interrupted)
+def test_each_save_keeps_the_previous_checkpoint(run, tmp_path):
+    run(tmp_path, stop=20)  # saves at step 15, then at 20 (interrupted)
     files = CheckpointFiles(tmp_path)
     assert torch.load(files.current, weights_only=False)["step"] == 20
     assert torch.load(files.previous, weights_only=False)["step"] == 15
 
 
-def test_a_truncated_checkpoint_falls_back_to_the_previous_one(data, tmp_path, caplog):
-    _run(data, tmp_path, stop_after=20)
+def test_a_truncated_checkpoint_falls_back_to_the_previous_one(run, tmp_path, caplog):
+    run(tmp_path, stop=20)
     files = CheckpointFiles(tmp_path)
     _truncate(files.current)
     with caplog.at_level(logging.WARNING):
-        _, result = _run(data, tmp_path)
+        _, result = run(tmp_path)
     assert result.status == "complete" and result.step == 30
     messages = [r.getMessage() for r in caplog.records]
     assert any("unreadable" in m for m in messages)
     assert any("previous checkpoint" in m for m in messages)
-    assert (tmp_path / "checkpoint.pt.corrupt").exists()
+    assert CheckpointFiles.aside(files.current).exists()
     # resumed from step 15, not 20: the history's intervals after 15 were trained again once
     steps = [row["step"] for row in result.history]
     assert steps == sorted(set(steps)) and steps[-1] == 30
 
 
-def test_resuming_from_the_fallback_matches_an_uninterrupted_run(data, tmp_path):
-    straight, _ = _run(data, tmp_path / "straight")
-    _run(data, tmp_path / "cut", stop_after=20)
+def test_resuming_from_the_fallback_matches_an_uninterrupted_run(run, tmp_path):
+    straight, _ = run(tmp_path / "straight")
+    run(tmp_path / "cut", stop=20)
     _truncate(CheckpointFiles(tmp_path / "cut").current)
-    resumed, _ = _run(data, tmp_path / "cut")
+    resumed, _ = run(tmp_path / "cut")
     a, b = straight.state_dict(), resumed.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_no_readable_checkpoint_starts_the_run_again(data, tmp_path, caplog):
-    _run(data, tmp_path, stop_after=20)
+def test_no_readable_checkpoint_starts_the_run_again(run, tmp_path, caplog):
+    run(tmp_path, stop=20)
     files = CheckpointFiles(tmp_path)
     _truncate(files.current)
     _truncate(files.previous, keep=0)
     with caplog.at_level(logging.WARNING):
-        _, result = _run(data, tmp_path)
+        _, result = run(tmp_path)
     assert result.status == "complete" and result.step == 30
     assert any("starting the run again" in r.getMessage() for r in caplog.records)
     assert result.history[0]["step"] == 5  # the history starts again too
@@ -125,10 +114,11 @@ def test_an_unreadable_checkpoint_is_set_aside_with_warnings_naming_both_files(t
     with caplog.at_level(logging.WARNING):
         assert files.load()["step"] == 15
     assert _warnings(caplog) == [
-        f"checkpoint {files.current} is unreadable (EOFError); moved to checkpoint.pt.corrupt",
-        f"resuming {tmp_path} from the previous checkpoint checkpoint.prev.pt",
+        f"checkpoint {files.current} is unreadable (EOFError); moved to "
+        f"{files.aside(files.current).name}",
+        f"resuming {tmp_path} from the previous checkpoint {files.previous.name}",
     ]
-    assert (tmp_path / "checkpoint.pt.corrupt").read_bytes() == b""
+    assert files.aside(files.current).read_bytes() == b""
     assert not files.current.exists() and files.previous.exists()
 
 
@@ -139,7 +129,7 @@ def test_a_checkpoint_missing_resume_keys_names_them_and_none_left_starts_again(
         assert files.load() is None
     assert _warnings(caplog) == [
         f"checkpoint {files.previous} is unreadable (missing optimizers, generator, sampler, "
-        "history, rng); moved to checkpoint.prev.pt.corrupt",
+        f"history, rng); moved to {files.aside(files.previous).name}",
         f"no readable checkpoint in {tmp_path}; starting the run again",
     ]
     assert not files.exists()
@@ -170,7 +160,7 @@ def test_a_cuda_checkpoint_is_read_onto_the_cpu(tmp_path):
     assert files.load()["model"]["w"].device.type == "cpu"
 
 
-def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_left_in_place(tmp_path):
+def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_left_in_place(run, tmp_path):
     """A run folder copied from someone else must not execute anything when resumed."""
     from test_io import RunsCode
 
@@ -179,9 +169,9 @@ def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_left_in_pla
     marker = tmp_path / "code-ran"
     files = CheckpointFiles(tmp_path)
     torch.save({k: RunsCode(marker) for k in REQUIRED}, files.current)
-    with pytest.raises(UnsafeFileError, match=r"refused .*checkpoint\.pt"):
+    with pytest.raises(UnsafeFileError, match=rf"refused .*{re.escape(files.current.name)}"):
         files.load()
     assert not marker.exists() and files.current.exists()
     with pytest.raises(UnsafeFileError):
-        _run(synthetic_mnist(64), tmp_path)
+        run(tmp_path)
     assert not marker.exists()

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from gan_zoo.config import BUDGETS
-from gan_zoo.train import train_run
 from gan_zoo.train.probe import CURVE_POINTS, curve_steps
 
 
@@ -49,10 +48,12 @@ def _without_time(rows: list[dict[str, float]]) -> list[dict[str, float]]:
     return [{k: v for k, v in r.items() if k != "train_seconds"} for r in rows]
 
 
-def test_curve_rows_survive_an_interrupted_and_resumed_run(mnist_small, tmp_path, device) -> None:
+def test_curve_rows_survive_an_interrupted_and_resumed_run(
+    mnist_small, tmp_path, device, train
+) -> None:
     steps = curve_steps(30)
-    kwargs = dict(seed=3, device=str(device), progress=False)
-    _, full = train_run(
+    kwargs = dict(seed=3, device=device)
+    _, full = train(
         "gan", mnist_small, "smoke", run_dir=tmp_path / "full", probe=PixelProbe(steps), **kwargs
     )
     assert [r["step"] for r in full.curve] == list(steps)
@@ -61,12 +62,12 @@ def test_curve_rows_survive_an_interrupted_and_resumed_run(mnist_small, tmp_path
     assert seconds == sorted(seconds) and full.curve_seconds > 0
 
     first = PixelProbe(steps)
-    _, cut = train_run(
-        "gan", mnist_small, "smoke", run_dir=tmp_path / "cut", probe=first, stop_after=11, **kwargs
+    _, cut = train(
+        "gan", mnist_small, "smoke", run_dir=tmp_path / "cut", probe=first, stop=11, **kwargs
     )
     assert cut.status == "interrupted" and [r["step"] for r in cut.curve] == [1, 2, 3, 4, 5, 7, 10]
     second = PixelProbe(steps)
-    _, resumed = train_run(
+    _, resumed = train(
         "gan", mnist_small, "smoke", run_dir=tmp_path / "cut", probe=second, **kwargs
     )
     assert second.calls == len(steps) - 7  # the rows before the cut come from the checkpoint
@@ -75,16 +76,14 @@ def test_curve_rows_survive_an_interrupted_and_resumed_run(mnist_small, tmp_path
         assert _without_time(resumed.curve) == _without_time(full.curve)
     # a finished run reports its curve again without probing
     third = PixelProbe(steps)
-    _, again = train_run(
-        "gan", mnist_small, "smoke", run_dir=tmp_path / "cut", probe=third, **kwargs
-    )
+    _, again = train("gan", mnist_small, "smoke", run_dir=tmp_path / "cut", probe=third, **kwargs)
     assert third.calls == 0 and again.curve == resumed.curve
 
 
-def test_a_probe_does_not_change_training(mnist_small, device) -> None:
-    kwargs = dict(seed=5, device=str(device), progress=False)
-    plain, _ = train_run("infogan", mnist_small, "smoke", **kwargs)
-    probed, res = train_run(
+def test_a_probe_does_not_change_training(mnist_small, device, train) -> None:
+    kwargs = dict(seed=5, device=device)
+    plain, _ = train("infogan", mnist_small, "smoke", **kwargs)
+    probed, res = train(
         "infogan", mnist_small, "smoke", probe=PixelProbe(curve_steps(30)), **kwargs
     )
     assert len(res.curve) == CURVE_POINTS

@@ -14,15 +14,13 @@ from gan_zoo.metrics.curves import CurveProbe, curve_probe
 from gan_zoo.metrics.information import label_accuracy
 from gan_zoo.metrics.intra_class import balanced_real, intra_class_floor, intra_class_quality
 from gan_zoo.metrics.judge import get_judge
-from gan_zoo.train import train_run
 
 
-def test_last_curve_point_is_the_probe_on_the_final_model(mnist_small, tmp_path, device) -> None:
+def test_last_curve_point_is_the_probe_on_the_final_model(
+    mnist_small, tmp_path, device, train
+) -> None:
     probe = CurveProbe("mnist", 30, num_samples=500)
-    model, result = train_run(
-        "cgan", mnist_small, "smoke", seed=0, run_dir=tmp_path, device=str(device),
-        progress=False, probe=probe,
-    )  # fmt: skip
+    model, result = train("cgan", mnist_small, run_dir=tmp_path, device=device, probe=probe)
     assert [r["step"] for r in result.curve] == list(probe.steps)
     last = result.curve[-1]
     for key in (
@@ -41,11 +39,9 @@ def test_last_curve_point_is_the_probe_on_the_final_model(mnist_small, tmp_path,
     assert result.curve[0]["fid"] != last["fid"]
 
 
-def test_unconditional_infogan_curve_has_code_metrics(mnist_small, device) -> None:
+def test_unconditional_infogan_curve_has_code_metrics(mnist_small, device, train) -> None:
     probe = CurveProbe("mnist", 30, num_samples=500)
-    model, _ = train_run(
-        "infogan", mnist_small, "smoke", seed=0, device=str(device), progress=False
-    )
+    model, _ = train("infogan", mnist_small, device=device)
     row = probe(model)
     assert {"fid", "li_bound_c1", "code_acc_c1", "code_mi_c1"} <= row.keys()
     assert not any(k.startswith("intra_") or k == "label_acc" for k in row)

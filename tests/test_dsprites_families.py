@@ -14,12 +14,8 @@ from test_disentanglement import FactorClasses, true_factors
 from gan_zoo.config import Budget, budget, hparams_for
 from gan_zoo.errors import ConfigError
 from gan_zoo.metrics.curves import DisentanglementProbe, curve_probe
-from gan_zoo.metrics.disentanglement import factor_vae, mig
+from gan_zoo.metrics.disentanglement import compute_all
 from gan_zoo.metrics.disentanglement.given_factors import WithoutFactors
-from gan_zoo.models import build
-from gan_zoo.train import Trainer
-from gan_zoo.train.checkpoints import CheckpointFiles
-from gan_zoo.train.seeding import seed_everything
 
 FAMILIES = ("gan", "infogan", "infogan_noinfo", "cgan", "acgan")
 #: 4 steps, a checkpoint every 2
@@ -51,16 +47,24 @@ class _Counting:
         return self.probe(model)
 
 
-def _trainer(data, name, run_dir=None, stop_after=None, probe=None) -> Trainer:
-    seed_everything(0)
-    model = build(name, data, batch_size=16)
-    return Trainer(model, data, SHORT, 0, run_dir, "cpu", False, stop_after, probe)
+def _trainer(make_trainer, data, name, run_dir=None, stop=None, probe=None, callbacks=()):
+    return make_trainer(
+        data,
+        run_dir,
+        "cpu",
+        stop,
+        name=name,
+        budget=SHORT,
+        seed=0,
+        probe=probe,
+        callbacks=callbacks,
+    )
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-def test_every_family_trains_on_dsprites_and_is_scored_by_the_curve_probe(data, name):
+def test_every_family_trains_on_dsprites_and_is_scored_by_the_curve_probe(data, name, make_trainer):
     probe = _probe(data, (SHORT.steps,))
-    trainer = _trainer(data, name, probe=probe)
+    trainer = _trainer(make_trainer, data, name, probe=probe)
     model = trainer.model
     before = [p.detach().clone() for p in model.generator.parameters()]
     result = trainer.fit()
@@ -95,8 +99,8 @@ def test_a_model_given_shape_is_scored_on_the_other_factors_only() -> None:
         return true_factors()(observations)[:, 1:]
 
     settings = {"num_train": 2000, "num_eval": 1000, "num_variance_estimate": 2000}
-    credited = factor_vae(without_shape, no_shape, 0, **settings)["factorvae"]
-    charged = factor_vae(full, no_shape, 0, **settings)["factorvae"]
+    credited = compute_all(without_shape, no_shape, 0, only=["factorvae"], **settings)["factorvae"]
+    charged = compute_all(full, no_shape, 0, only=["factorvae"], **settings)["factorvae"]
     assert credited == 1.0
     assert charged < 0.85  # shape's votes (1/5 of them) go to a code that does not carry it
     # each observation's shape is redrawn: the same factors twice give other shapes
@@ -104,7 +108,7 @@ def test_a_model_given_shape_is_scored_on_the_other_factors_only() -> None:
     factors = np.zeros((200, 4), dtype=np.int64)
     shapes = without_shape.sample_observations_from_factors(factors, rng)[:, 0]
     assert set(np.unique(shapes)) == {0.0, 1.0, 2.0}
-    assert mig(without_shape, no_shape, 0, num_train=2000)["mig"] > 0.8
+    assert compute_all(without_shape, no_shape, 0, only=["mig"], num_train=2000)["mig"] > 0.8
 
 
 def test_an_unknown_or_every_factor_given_is_refused() -> None:
@@ -114,19 +118,24 @@ def test_an_unknown_or_every_factor_given_is_refused() -> None:
         WithoutFactors(FactorClasses((2, 3)), ["factor0", "factor1"])
 
 
-def test_the_dsprites_curve_rows_survive_a_resume(data, tmp_path, counted):
+def test_the_dsprites_curve_rows_survive_a_resume(
+    data, tmp_path, counted, make_trainer, checkpoints
+):
     """Cut after step 3 with the points at 1 and 3 measured: the resumed session starts at 3,
     keeps both rows, measures only 4, and ends with the rows of an uninterrupted run."""
-    whole = _trainer(data, "infogan", tmp_path / "whole", probe=_probe(data, (1, 3, 4)))
+    whole = _trainer(
+        make_trainer, data, "infogan", tmp_path / "whole", probe=_probe(data, (1, 3, 4))
+    )
     whole.fit()
-    cut = _trainer(data, "infogan", tmp_path / "cut", 3, _probe(data, (1, 3, 4)))
+    cut = _trainer(make_trainer, data, "infogan", tmp_path / "cut", 3, _probe(data, (1, 3, 4)))
     assert cut.fit().status == "interrupted"
-    saved = torch.load(CheckpointFiles(tmp_path / "cut").current, weights_only=False)
+    saved = checkpoints.read(tmp_path / "cut")
     first_session = saved["curve"]["rows"]
     assert [r["step"] for r in first_session] == [1.0, 3.0]
-    counted.clear()
     probe = _Counting(_probe(data, (1, 3, 4)))
-    resumed = _trainer(data, "infogan", tmp_path / "cut", probe=probe)
+    resumed = _trainer(
+        make_trainer, data, "infogan", tmp_path / "cut", probe=probe, callbacks=[counted]
+    )
     assert resumed.fit().status == "complete" and counted[0] == 3
     assert probe.calls == 1  # only step 4: the rows of the first session are not measured again
     assert resumed.curve.rows[:2] == first_session

@@ -10,7 +10,7 @@ import pytest
 from synthetic import synthetic_mnist
 
 import benchmarks.execute
-import gan_zoo.metrics.suite
+from benchmarks.execute import RunServices
 from benchmarks.plan import RunSpec, fuse_groups
 from benchmarks.run import main
 
@@ -29,8 +29,8 @@ def evaluated(monkeypatch):
         seeds.append(seed)
         return {"fid": 10.0 + seed}, {"run_dir": str(run_dir)}
 
-    monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
-    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
+    services = RunServices(dataset=lambda name, root: data, evaluate=fake_evaluate)
+    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
     return seeds
 
 
@@ -40,7 +40,7 @@ def records(out: Path) -> dict[int, dict]:
 
 
 def test_fused_runs_are_each_recorded_as_alone_and_skipped_when_complete(
-    tmp_path, evaluated, capsys
+    tmp_path, evaluated, capsys, checkpoints
 ):
     assert main([*FAST, "--seeds", "3", "--fuse", "2", "--out", str(tmp_path)]) == 0
     got = records(tmp_path)
@@ -49,7 +49,7 @@ def test_fused_runs_are_each_recorded_as_alone_and_skipped_when_complete(
     for seed, record in got.items():
         assert record["status"] == "complete" and record["steps"] == 30
         assert record["metrics"] == {"fid": 10.0 + seed}
-        assert (tmp_path / "runs" / record["run_id"] / "checkpoint.pt").exists()
+        assert checkpoints.path(tmp_path / "runs" / record["run_id"]).exists()
     assert got[0]["history"] != got[1]["history"]  # two runs, not one copied
     capsys.readouterr()
     assert main([*FAST, "--seeds", "3", "--fuse", "2", "--out", str(tmp_path)]) == 0

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from synthetic import synthetic_mnist
 
 from gan_zoo.config import Budget
-from gan_zoo.models import build
 from gan_zoo.train import Trainer
-from gan_zoo.train.seeding import seed_everything
 
 READS = ("__bool__", "__float__", "__int__", "item", "tolist", "cpu")
 
 
 @pytest.mark.parametrize("name", ["infogan", "sgan"])
-def test_steps_between_check_points_read_nothing_on_the_host(name, monkeypatch):
-    data = synthetic_mnist(256)
-    seed_everything(0)
+def test_steps_between_check_points_read_nothing_on_the_host(name, data, make_trainer, monkeypatch):
     budget = Budget("t", 20, 20, 10, "test")  # check points: steps 10 and 20 only
-    trainer = Trainer(build(name, data, batch_size=16), data, budget, 0, progress=False)
+    trainer = make_trainer(data, name=name, budget=budget, seed=0)
     reads: list[tuple[int, bool]] = []  # (steps done, inside a training step?)
     inside = [False]
 

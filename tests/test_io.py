@@ -29,7 +29,7 @@ def _leftovers(folder):
 
 
 def test_a_write_that_crashes_halfway_leaves_the_old_file_and_no_temp_file(tmp_path):
-    target = tmp_path / "checkpoint.pt"
+    target = tmp_path / "state.pt"
     target.write_bytes(OLD)
 
     def half_then_crash(f):
@@ -157,7 +157,7 @@ def test_a_refused_write_is_one_line_naming_the_file_and_the_old_file_stays(
     """The disk fills (or turns read-only, or loses a folder) during the write: the caller gets
     one WriteError that says which file and why, the previous file is whole and no temp file
     is left behind. torch's zip writer hides the OSError behind a RuntimeError of its own."""
-    target = tmp_path / "checkpoint.pt"
+    target = tmp_path / "state.pt"
     target.write_bytes(OLD)
     real_fsync = os.fsync
 
@@ -179,7 +179,7 @@ def test_a_refused_write_is_one_line_naming_the_file_and_the_old_file_stays(
             atomic_torch_save(target, {"new": torch.zeros(3)})
     message = str(caught.value)
     assert "\n" not in message and str(target) in message
-    assert os.strerror(code) in message and "previous checkpoint.pt is kept" in message
+    assert os.strerror(code) in message and "previous state.pt is kept" in message
     monkeypatch.setattr(io.os, "fsync", real_fsync)
     assert target.read_bytes() == OLD
     assert _leftovers(tmp_path) == []
@@ -205,7 +205,7 @@ class RunsCode:
 
 def test_a_file_whose_unpickling_would_run_code_is_refused_without_running_it(tmp_path):
     marker = tmp_path / "code-ran"
-    hostile = tmp_path / "checkpoint.pt"
+    hostile = tmp_path / "state.pt"
     torch.save({"step": 1, "model": RunsCode(pathlib.Path(marker))}, hostile)
     with pytest.raises(io.UnsafeFileError) as caught:
         io.load_tensors(hostile)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from gan_zoo.losses import CodeSpec
-from gan_zoo.metrics import suite
+from gan_zoo.metrics import builtin
 from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.external import FileSamples
 from gan_zoo.metrics.information import binned_mi
@@ -43,9 +43,9 @@ def test_own_bound_is_the_code_entropy_for_a_perfect_q_and_zero_for_a_blind_one(
     cat = (torch.arange(n) % k)[:, None]
     samples = Samples(torch.zeros(n, 1, 4, 4, dtype=torch.uint8), cat, torch.zeros(n, 0), None)
     perfect = FixedQ(nn.functional.one_hot(cat[:, 0], k).float() * 1e4, k)
-    assert suite.own_bounds(perfect, samples) == {"li_bound_c1": pytest.approx(math.log(k))}
+    assert builtin.own_bounds(perfect, samples) == {"li_bound_c1": pytest.approx(math.log(k))}
     blind = FixedQ(torch.zeros(n, k), k)  # uniform: cross-entropy ln K
-    assert suite.own_bounds(blind, samples)["li_bound_c1"] == pytest.approx(0.0, abs=1e-12)
+    assert builtin.own_bounds(blind, samples)["li_bound_c1"] == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.known_answer("label_acc", "label_mi", "code_acc_{code}", "code_mi_{code}")
@@ -64,15 +64,15 @@ def test_labels_and_codes_the_judge_reads_exactly_score_one(real_data_root: Path
     )
     context = EvalContext("mnist", root=str(real_data_root))
     entropy = -sum(p * math.log(p) for p in torch.bincount(read).float().div(len(read)).tolist())
-    labels = suite.label_control(stand_in, samples, "mnist", context)
+    labels = builtin.label_control(stand_in, samples, "mnist", context)
     assert labels == {"label_acc": 1.0, "label_mi": pytest.approx(entropy / math.log(10))}
-    codes = suite.code_information(stand_in, samples, "mnist", context)
+    codes = builtin.code_information(stand_in, samples, "mnist", context)
     assert codes == {"code_acc_c1": 1.0, "code_mi_c1": pytest.approx(entropy / math.log(10))}
     assert context.details["matching_c1"] == {str((d + 3) % 10): d for d in range(10)}
     # the same reading against requested labels drawn at random: 1/10 and ~0
     shuffled = torch.randperm(len(read), generator=torch.Generator().manual_seed(0))
     samples.labels = read[shuffled]
-    chance = suite.label_control(stand_in, samples, "mnist", context)
+    chance = builtin.label_control(stand_in, samples, "mnist", context)
     assert chance["label_acc"] == pytest.approx(0.1, abs=0.02)
     assert chance["label_mi"] == pytest.approx(0.0, abs=0.01)
 
@@ -93,7 +93,7 @@ def test_posthoc_scores_of_a_perfect_and_a_blind_encoder():
     gen = torch.Generator().manual_seed(0)
     cat = torch.randint(10, (20_000, 1), generator=gen)
     cont = torch.rand(20_000, 2, generator=gen) * 2 - 1
-    perfect = suite.posthoc_metrics(model, _posthoc(cat, cat, cont, cont))
+    perfect = builtin.posthoc_metrics(model, _posthoc(cat, cat, cont, cont))
     # a copy carries its whole (binned) entropy: ln 20 bins of a uniform code, less sampling
     binned = np.mean([binned_mi(cont[:, j].numpy(), cont[:, j].numpy()) for j in range(2)])
     assert perfect == {
@@ -102,7 +102,7 @@ def test_posthoc_scores_of_a_perfect_and_a_blind_encoder():
         "posthoc_binned_mi": pytest.approx(binned),
     }
     assert binned == pytest.approx(math.log(20), abs=0.01)
-    blind = suite.posthoc_metrics(
+    blind = builtin.posthoc_metrics(
         model, _posthoc(cat, torch.zeros_like(cat), cont, torch.zeros_like(cont))
     )
     assert blind["posthoc_mi"] == 0.0 and blind["posthoc_binned_mi"] == 0.0

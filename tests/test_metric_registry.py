@@ -33,6 +33,28 @@ def test_every_key_of_the_committed_records_is_declared():
     assert registry.undeclared(keys) == []
 
 
+def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_them(
+    clean_registry,
+):
+    """Chance and floor come from the metric that owns the key: a new metric's levels reach
+    the table's reference rows and the record's floors without the tables knowing it."""
+    from benchmarks.tables import CHANCE_ROW, reference_rows
+
+    register_metric(
+        "toy_levels",
+        (Key("toy_{code}", "a toy score per code", "higher"),),
+        datasets=("toyset",),
+        chance=lambda key, record: 0.5 / record["hparams"]["cat_size"],
+        floor=lambda dataset, root, num_samples: {"toy_c1": num_samples / 1000},
+    )
+    records = [{"metrics": {"toy_c1": 0.9}, "hparams": {"cat_size": size}} for size in (5, 5, 2)]
+    assert reference_rows(records, {"toy_c1"})[CHANCE_ROW]["toy_c1"] == "0.1"  # the usual one
+    assert registry.chance_level("toy_c2", records[2]) == 0.25
+    assert registry.chance_level("fid", records[0]) is None  # FID declares no chance level
+    assert registry.floors("toyset", None, 200) == {"toy_c1": 0.2}
+    assert registry.floors("dsprites", None, 200) == {}  # no metric there declares a floor
+
+
 def test_headlines_are_declared_and_in_order():
     assert registry.headline("mnist")[:4] == ["fid", "precision", "recall", "isc"]
     assert "code_acc_c1" in registry.headline("mnist")
@@ -94,13 +116,12 @@ def write_plugin_dist(site: Path) -> None:
 
 
 def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
-    clean_registry, tmp_path, monkeypatch, mnist_small, capsys
+    clean_registry, tmp_path, monkeypatch, mnist_small, capsys, train
 ):
     from benchmarks.run import print_listing
     from benchmarks.summary import summary_table
     from benchmarks.tables import dataset_tables
     from gan_zoo.metrics.suite import evaluate
-    from gan_zoo.train import train_run
 
     write_plugin_dist(tmp_path / "site")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
@@ -109,7 +130,7 @@ def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
     plugins._loaded.discard(plugins.METRICS_GROUP)
     assert "toy_brightness" in [m.name for m in registry.metrics()]
 
-    model, _ = train_run("gan", mnist_small, "smoke", stop_after=2, progress=False)
+    model, _ = train("gan", mnist_small, "smoke", stop=2)
     metrics, _ = evaluate(model, mnist_small, None, num_samples=400)
     assert 0.0 < metrics["toy_brightness"] < 1.0
     assert "fid" in metrics  # the built-ins still run beside it

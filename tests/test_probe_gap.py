@@ -29,7 +29,7 @@ def finished_run(tmp_path, monkeypatch):
     model = build("infogan", data, batch_size=16)
     probe = curve_probe("dsprites", 4, num_samples=100, dataset=data)
     trainer = Trainer(model, data, Budget("t", 4, 2, 2, "t"), 0, tmp_path / "runs" / RUN,
-                      "cpu", False, None, probe)  # fmt: skip
+                      "cpu", False, probe=probe)  # fmt: skip
     assert trainer.fit().status == "complete"
     last = trainer.curve.rows[-1]
     record = {

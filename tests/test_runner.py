@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.run import HELD, main
+from gan_zoo.train.checkpoints import CheckpointFiles
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,7 +152,7 @@ def _same_training(a: Path, b: Path, device: str) -> None:
     import torch
 
     wa, wb = (
-        torch.load(out / "runs" / RUN_ID / "checkpoint.pt", weights_only=False)["model"]
+        torch.load(CheckpointFiles(out / "runs" / RUN_ID).current, weights_only=False)["model"]
         for out in (a, b)
     )
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -162,7 +163,7 @@ def _same_training(a: Path, b: Path, device: str) -> None:
 def _signal_mid_training(out: Path, device: str, signum: int) -> subprocess.Popen:
     """Start a run and send ``signum`` once its first checkpoint (step 15 of 30) exists."""
     victim = _cli(out, device)
-    ckpt = out / "runs" / RUN_ID / "checkpoint.pt"
+    ckpt = CheckpointFiles(out / "runs" / RUN_ID).current
     while not ckpt.exists() and victim.poll() is None:
         time.sleep(0.01)
     os.kill(victim.pid, signum)
@@ -188,7 +189,7 @@ def test_sigkill_mid_training_then_rerun_resumes_and_matches(straight, cli_devic
     killed = tmp_path / "killed"
     _signal_mid_training(killed, cli_device, signal.SIGKILL)
     assert not (killed / "records" / f"{RUN_ID}.json").exists()
-    saved = torch.load(killed / "runs" / RUN_ID / "checkpoint.pt", weights_only=False)
+    saved = torch.load(CheckpointFiles(killed / "runs" / RUN_ID).current, weights_only=False)
     assert saved["status"] == "running" and 0 < saved["step"] < 30  # killed mid-training
     resumed = _cli(killed, cli_device)
     out, err = resumed.communicate(timeout=900)

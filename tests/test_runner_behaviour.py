@@ -17,8 +17,9 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -26,16 +27,15 @@ import torch
 from synthetic import synthetic_mnist
 
 import benchmarks.execute
-import gan_zoo.metrics.suite
-import gan_zoo.train.trainer
 from benchmarks.aggregate import aggregate
 from benchmarks.environment import git_commit
+from benchmarks.execute import RunServices
 from benchmarks.records import load_records
 from benchmarks.run import main
 from benchmarks.tables import dataset_tables
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import DataError
-from gan_zoo.train import Trainer
+from gan_zoo.train.checkpoints import CHECKPOINT
 
 ROOT = Path(__file__).resolve().parent.parent
 #: one smoke run of gan; 200 samples keep its learning curve (ten judged points) to seconds
@@ -81,9 +81,29 @@ def synthetic_runs(monkeypatch):
         assert name == "mnist", f"the run asked for the dataset {name!r}"
         return data
 
-    monkeypatch.setattr(benchmarks.execute, "cached_dataset", fake_dataset)
-    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", fake_evaluate)
+    services = RunServices(dataset=fake_dataset, evaluate=fake_evaluate)
+    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
     return evaluated
+
+
+def _serve(monkeypatch, **changes) -> None:
+    """The runner's services with ``changes`` (step callbacks, a clock) for the rest of a test."""
+    changed = replace(benchmarks.execute.SERVICES, **changes)
+    monkeypatch.setattr(benchmarks.execute, "SERVICES", changed)
+
+
+def _at_step(step: int, action):
+    """A trainer callback that calls ``action(event)`` when ``step`` steps are done."""
+
+    def callback(event) -> None:
+        if event.step == step:
+            action(event)
+
+    return callback
+
+
+def _kill(signum):
+    return lambda event: os.kill(os.getpid(), signum)  # the trainer's handler sets a flag
 
 
 def _record(out: Path, run_id: str = RUN) -> dict:
@@ -101,11 +121,11 @@ def _probe(out: Path, *extra: str, kill: bool = False) -> subprocess.CompletedPr
 # --- resume through the CLI -------------------------------------------------------------------
 
 
-def test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step(tmp_path):
+def test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step(tmp_path, checkpoints):
     out = tmp_path / "killed"
     victim = _probe(out, kill=True)
     assert victim.returncode == -9, victim.stderr  # SIGKILL, right after a checkpoint
-    ckpt = torch.load(out / "runs" / RUN / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ckpt = checkpoints.read(out / "runs" / RUN)
     # the kill landed during training: not before it, not during evaluation
     assert ckpt["status"] == "running" and 0 < ckpt["step"] < 30
     assert ckpt["step"] == 15  # the smoke budget checkpoints every 15 steps
@@ -128,8 +148,9 @@ def test_a_cli_run_killed_mid_training_resumes_at_its_checkpoint_step(tmp_path):
 
 
 def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
-    tmp_path, synthetic_runs, counted, capsys
+    tmp_path, synthetic_runs, counted, capsys, monkeypatch
 ):
+    _serve(monkeypatch, callbacks=(counted,))
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert len(counted) == 30 and synthetic_runs == [0]
     first = _record(tmp_path)
@@ -148,7 +169,34 @@ def test_complete_runs_are_skipped_and_force_retrains_them_from_step_0(
     assert _record(tmp_path)["status"] == "complete"
 
 
-def test_force_on_a_run_that_never_started_just_runs_it(tmp_path, synthetic_runs, counted):
+def test_a_resume_under_changed_hyperparameters_fails_in_one_line_and_force_starts_over(
+    tmp_path, synthetic_runs, monkeypatch, counted, checkpoints, capsys
+):
+    """A checkpoint written under other settings (here: as if a default had changed since)
+    is not resumed: the run fails naming the key, and --force trains it again from step 0."""
+    _serve(monkeypatch, callbacks=(_at_step(20, _kill(signal.SIGINT)),))
+    assert main([*FAST, "--out", str(tmp_path)]) == 130
+    run_dir = tmp_path / "runs" / RUN
+    saved = checkpoints.read(run_dir)
+    saved["hparams"] = {**saved["hparams"], "lr_d": 1e-4}
+    checkpoints.write(run_dir, saved)
+
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    record = _record(tmp_path)
+    assert record["status"] == "failed" and counted == []
+    assert record["error"] == (
+        f"the checkpoint in {run_dir} was written under other hyperparameters "
+        "(lr_d 0.0001 -> 0.0002); resume with the same settings or start again with --force"
+    )
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(30)) and _record(tmp_path)["status"] == "complete"
+
+
+def test_force_on_a_run_that_never_started_just_runs_it(
+    tmp_path, synthetic_runs, counted, monkeypatch
+):
+    _serve(monkeypatch, callbacks=(counted,))
     """``--force`` over a plan with new runs (no folder, no history yet) is an ordinary run."""
     assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
     assert counted == list(range(30)) and _record(tmp_path)["status"] == "complete"
@@ -215,16 +263,16 @@ def test_a_known_error_is_a_failed_record_without_a_traceback(
 
 
 def test_a_diverged_run_is_recorded_never_evaluated_and_a_rerun_does_not_retrain(
-    tmp_path, synthetic_runs, counted
+    tmp_path, synthetic_runs, counted, monkeypatch, checkpoints
 ):
+    _serve(monkeypatch, callbacks=(counted,))
     argv = [*FAST, "--out", str(tmp_path), "--set", "lr_d=1e30", "--set", "lr_g=1e30"]
     assert main(argv) == 1
     record = _record(tmp_path, _run_id(0, "lr_d=1e30", "lr_g=1e30"))
     assert record["status"] == "diverged" and "non-finite loss" in record["error"]
     assert record["metrics"] == {} and synthetic_runs == []
     assert record["run_id"] == _run_id(0, "lr_d=1e30", "lr_g=1e30")
-    ckpt = tmp_path / "runs" / record["run_id"] / "checkpoint.pt"
-    assert torch.load(ckpt, weights_only=False)["status"] == "diverged"
+    assert checkpoints.read(tmp_path / "runs" / record["run_id"])["status"] == "diverged"
 
     counted.clear()
     assert main(argv) == 1  # diverged is not done: it is looked at again...
@@ -263,29 +311,20 @@ def test_jobs_below_one_is_refused(tmp_path, capsys):
 
 
 def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
-    tmp_path, synthetic_runs, monkeypatch, capsys, counted
+    tmp_path, synthetic_runs, monkeypatch, capsys, counted, checkpoints
 ):
-    real = Trainer.train_step
+    def second_ctrl_c(event) -> None:  # what a second Ctrl-C does: stop at once
+        raise KeyboardInterrupt
 
-    def second_ctrl_c_at_step_20(self, total_steps=None):
-        if self.step == 20:
-            raise KeyboardInterrupt
-        return real(self, total_steps)
-
-    monkeypatch.setattr(Trainer, "train_step", second_ctrl_c_at_step_20)
+    _serve(monkeypatch, callbacks=(_at_step(20, second_ctrl_c),))
     assert main([*FAST, "--out", str(tmp_path)]) == 130
     assert "interrupted: checkpoints are saved" in capsys.readouterr().err
     assert not (tmp_path / "records").exists()
-    saved = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)
-    assert saved["step"] == 15
+    assert checkpoints.read(tmp_path / "runs" / RUN)["step"] == 15
 
-    monkeypatch.setattr(Trainer, "train_step", real)
-    steps: list[int] = []
-    monkeypatch.setattr(
-        Trainer, "train_step", lambda self, t=None: (steps.append(self.step), real(self, t))[1]
-    )
+    _serve(monkeypatch, callbacks=(counted,))
     assert main([*FAST, "--out", str(tmp_path)]) == 0
-    assert steps == list(range(15, 30))
+    assert counted == list(range(15, 30))
     record = _record(tmp_path)
     assert record["resumed_from_step"] == 15
     # the curve's points from before the interruption came back with the checkpoint
@@ -320,16 +359,14 @@ def test_a_runner_record_goes_through_aggregation_into_a_table(tmp_path, synthet
 
 
 def test_one_ctrl_c_stops_the_whole_suite_with_exit_130(tmp_path, synthetic_runs, monkeypatch):
-    real = Trainer.train_step
     seeds_trained: list[int] = []
 
-    def ctrl_c_once_at_step_5(self, total_steps=None):
-        seeds_trained.append(self.seed)
-        if self.seed == 0 and self.step == 5:
+    def ctrl_c_once_at_step_5(event) -> None:
+        seeds_trained.append(event.trainer.seed)
+        if event.trainer.seed == 0 and event.step == 5:
             os.kill(os.getpid(), signal.SIGINT)  # the trainer's handler turns it into a flag
-        return real(self, total_steps)
 
-    monkeypatch.setattr(Trainer, "train_step", ctrl_c_once_at_step_5)
+    _serve(monkeypatch, callbacks=(ctrl_c_once_at_step_5,))
     code = main([*FAST, "--seeds", "2", "--out", str(tmp_path)])
     assert 1 not in seeds_trained  # the second run never starts
     assert code == 130
@@ -350,57 +387,42 @@ def test_sigterm_mid_training_is_recorded_with_its_signal_and_exits_143(
 ):
     """A scheduler's SIGTERM: the record says which signal stopped the run, and the exit code
     (128 + 15, not Ctrl-C's 130) tells the scheduler that the job was terminated."""
-    real = Trainer.train_step
-
-    def sigterm_at_step_20(self, total_steps=None):
-        if self.step == 20:
-            os.kill(os.getpid(), signal.SIGTERM)  # the trainer's handler turns it into a flag
-        return real(self, total_steps)
-
-    monkeypatch.setattr(Trainer, "train_step", sigterm_at_step_20)
+    _serve(monkeypatch, callbacks=(_at_step(20, _kill(signal.SIGTERM)),))
     assert main([*FAST, "--out", str(tmp_path)]) == 128 + signal.SIGTERM
     record = _record(tmp_path)
     assert (record["status"], record["signal"]) == ("interrupted", signal.SIGTERM)
-    assert record["steps"] == 21 and record["metrics"] == {} and synthetic_runs == []
+    assert record["steps"] == 20 and record["metrics"] == {} and synthetic_runs == []
 
 
 def test_a_resumed_run_records_the_training_time_of_both_sessions(
-    tmp_path, synthetic_runs, monkeypatch
+    tmp_path, synthetic_runs, monkeypatch, checkpoints
 ):
     """The finished record's ``train_seconds`` is the checkpoint's total over both sessions,
     not the interrupted record's partial time (smoke runs train in well under a second, where
     an old rule kept the earlier record's time)."""
-    ticks = iter(range(10**9))  # the trainer's clock: 20 ms a reading, so the run takes < 1 s
-    monkeypatch.setattr(
-        gan_zoo.train.trainer, "time", SimpleNamespace(perf_counter=lambda: next(ticks) / 50)
-    )
-    real = Trainer.train_step
-
-    def sigterm_at_step_20(self, total_steps=None):
-        if self.step == 20:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return real(self, total_steps)
-
-    monkeypatch.setattr(Trainer, "train_step", sigterm_at_step_20)
+    ticks = iter(range(10**9))  # the run's clock: 20 ms a reading, so the run takes < 1 s
+    clock = lambda: next(ticks) / 50  # noqa: E731
+    _serve(monkeypatch, clock=clock, callbacks=(_at_step(20, _kill(signal.SIGTERM)),))
     assert main([*FAST, "--out", str(tmp_path)]) == 128 + signal.SIGTERM
     partial = _record(tmp_path)["train_seconds"]
-    monkeypatch.setattr(Trainer, "train_step", real)
+    _serve(monkeypatch, callbacks=())
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     record = _record(tmp_path)
-    elapsed = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)["elapsed"]
-    assert record["status"] == "complete" and record["resumed_from_step"] == 21
+    elapsed = checkpoints.read(tmp_path / "runs" / RUN)["elapsed"]
+    assert record["status"] == "complete" and record["resumed_from_step"] == 20
     assert 0 < partial < elapsed < 1.0
     assert record["train_seconds"] == round(elapsed, 2)
 
 
 def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
-    tmp_path, synthetic_runs, monkeypatch, counted
+    tmp_path, synthetic_runs, monkeypatch, counted, checkpoints
 ):
     """GAN_ZOO_RUNS outside the checkout lets a run resume in a fresh clone (another --out)."""
+    _serve(monkeypatch, callbacks=(counted,))
     runs = tmp_path / "kept-runs"
     monkeypatch.setenv("GAN_ZOO_RUNS", str(runs))
     assert main([*FAST, "--out", str(tmp_path / "clone1")]) == 0
-    assert torch.load(runs / RUN / "checkpoint.pt", weights_only=False)["status"] == "complete"
+    assert checkpoints.read(runs / RUN)["status"] == "complete"
     assert not (tmp_path / "clone1" / "runs").exists()
 
     counted.clear()
@@ -410,7 +432,7 @@ def test_gan_zoo_runs_holds_the_checkpoints_and_another_out_reuses_them(
 
 
 def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compare_with(
-    tmp_path, synthetic_runs, monkeypatch
+    tmp_path, synthetic_runs, monkeypatch, checkpoints
 ):
     """Tables print the floors beside the metrics, plots draw the curve, and a reader of the
     record must be able to tell how the run was set up and how its curve was measured."""
@@ -419,8 +441,28 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     from gan_zoo.metrics.intra_class import intra_class_floor
     from gan_zoo.train.probe import curve_steps
 
-    clock = iter([100.0, 103.456])  # the evaluation's start and end, as the runner reads them
-    monkeypatch.setattr(benchmarks.execute, "time", SimpleNamespace(perf_counter=clock.__next__))
+    # the runner's clock: real time while the run trains, then stopped, so that the evaluation
+    # takes exactly the 3.456 s the stand-in says it took
+    stopped: list[float] = []
+    evaluate = benchmarks.execute.SERVICES.evaluate
+
+    def clock() -> float:
+        return stopped[-1] if stopped else time.perf_counter()
+
+    def stop_the_clock_at_the_end(event) -> None:
+        if event.step == event.trainer.budget.steps:
+            stopped.append(time.perf_counter())
+
+    def slow_evaluate(*args, **kwargs):
+        stopped.append(stopped[-1] + 3.456)
+        return evaluate(*args, **kwargs)
+
+    _serve(
+        monkeypatch,
+        clock=clock,
+        evaluate=slow_evaluate,
+        callbacks=(stop_the_clock_at_the_end,),
+    )
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     record = _record(tmp_path)
     assert record["budget_steps"] == 30
@@ -439,7 +481,7 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     assert record["curve_protocol"] == {"samples": 200, "bank_seed": 20_000, "steps": steps}
     assert [point["step"] for point in record["curve"]] == steps
     assert "fid" in record["curve"][-1] and record["curve_seconds"] > 0
-    saved = torch.load(tmp_path / "runs" / RUN / "checkpoint.pt", weights_only=False)
+    saved = checkpoints.read(tmp_path / "runs" / RUN)
     assert record["curve_seconds"] == round(saved["curve"]["seconds"], 2)  # the probe's own total
     # real train against test at the evaluation's sample count (200, so 20 per class)
     floors = {**quality_floor("mnist", num_samples=200), **intra_class_floor("mnist", per_class=20)}
@@ -469,7 +511,7 @@ def test_the_record_holds_the_hyperparameters_of_its_model_and_dataset(
     if dataset == "dsprites":  # 64 x 64 unlabelled images shaped like dSprites
         images = torch.randint(0, 2, (256, 1, 64, 64), dtype=torch.uint8) * 255
         data = ImageDataset("dsprites", "train", images, None, 0, "synthetic dSprites shape")
-        monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+        _serve(monkeypatch, dataset=lambda name, root: data)
     argv = ["--models", model, "--dataset", dataset, "--budget", "smoke", "--no-progress"]
     argv += ["--num-samples", "200"]  # the curve's points judged on 200 samples, not 10,000
     assert main([*argv, "--out", str(tmp_path), "--set", "lr_d=1e-4"]) == 0
@@ -487,12 +529,8 @@ def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
     data, and the evaluation gets the root and the Inception weights it was given."""
     monkeypatch.delenv("GAN_ZOO_DATA")
     roots: list[str | None] = []
-    stand_in = benchmarks.execute.cached_dataset
-    monkeypatch.setattr(
-        benchmarks.execute,
-        "cached_dataset",
-        lambda name, root: (roots.append(root), stand_in(name, root))[1],
-    )
+    stand_in = benchmarks.execute.SERVICES.dataset
+    _serve(monkeypatch, dataset=lambda name, root: (roots.append(root), stand_in(name, root))[1])
     weights = str(tmp_path / "pt_inception.pth")
     argv = [*FAST, "--out", str(tmp_path), "--data-root", str(real_data_root)]
     assert main([*argv, "--inception-weights", weights]) == 0
@@ -508,29 +546,28 @@ def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
 
 
 def test_a_rerun_that_only_evaluates_keeps_the_training_time_on_record(
-    tmp_path, synthetic_runs, monkeypatch, counted
+    tmp_path, synthetic_runs, monkeypatch, counted, checkpoints
 ):
     """A run whose training finished but whose evaluation failed is evaluated again without
     training; its record keeps the training time even where the checkpoint does not hold it
     (checkpoints written before the elapsed time was stored)."""
-    stand_in = gan_zoo.metrics.suite.evaluate
+    stand_in = benchmarks.execute.SERVICES.evaluate
 
     def evaluation_crashes(*args, **kwargs):
         raise RuntimeError("evaluation crashed")
 
-    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", evaluation_crashes)
+    _serve(monkeypatch, evaluate=evaluation_crashes)
     assert main([*FAST, "--out", str(tmp_path)]) == 1
     failed = _record(tmp_path)
     assert failed["status"] == "failed" and failed["train_seconds"] > 0
 
-    ckpt_path = tmp_path / "runs" / RUN / "checkpoint.pt"
-    ckpt = torch.load(ckpt_path, weights_only=False)
+    run_dir = tmp_path / "runs" / RUN
+    ckpt = checkpoints.read(run_dir)
     assert ckpt["status"] == "complete"
     del ckpt["elapsed"]  # as an older checkpoint has it
-    torch.save(ckpt, ckpt_path)
+    checkpoints.write(run_dir, ckpt)
 
-    monkeypatch.setattr(gan_zoo.metrics.suite, "evaluate", stand_in)
-    counted.clear()
+    _serve(monkeypatch, evaluate=stand_in, callbacks=(counted,))
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     record = _record(tmp_path)
     assert counted == [] and synthetic_runs == [0]  # evaluated again, not trained again
@@ -576,6 +613,7 @@ def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
             write_record(tmp_path, done)  # the other process's last act before releasing
             return super().__enter__()
 
+    _serve(monkeypatch, callbacks=(counted,))
     monkeypatch.setattr(benchmarks.execute, "RunLock", FinishedMeanwhile)
     assert execute_run(spec, tmp_path, progress=False) == {**done, "skipped": True}
     assert counted == [] and synthetic_runs == []
@@ -585,9 +623,9 @@ def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
 # --- a disk that fills up ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", ["checkpoint.pt", "history.csv", "mnist__gan__smoke"])
+@pytest.mark.parametrize("site", [CHECKPOINT, "history.csv", "mnist__gan__smoke"])
 def test_a_full_disk_at_a_write_stops_the_plan_in_one_line_exit_74_keeping_the_last_file(
-    tmp_path, synthetic_runs, monkeypatch, capsys, site
+    tmp_path, synthetic_runs, monkeypatch, capsys, site, checkpoints
 ):
     """The disk fills at the second checkpoint, the history or the record: one line naming the
     file and ENOSPC, exit 74, the previous good file whole, no failed record in its place; once
@@ -611,10 +649,9 @@ def test_a_full_disk_at_a_write_stops_the_plan_in_one_line_exit_74_keeping_the_l
     assert len(err) == 1 and "No space left on device (ENOSPC)" in err[0], err
     assert "Traceback" not in "\n".join(err)
     run_dir = tmp_path / "runs" / RUN
-    if site == "checkpoint.pt":
-        assert f"cannot write {run_dir / 'checkpoint.pt'}" in err[0]
-        saved = torch.load(run_dir / "checkpoint.pt", weights_only=False)
-        assert saved["step"] == 15  # the first checkpoint, whole
+    if site == CHECKPOINT:
+        assert f"cannot write {checkpoints.path(run_dir)}" in err[0]
+        assert checkpoints.read(run_dir)["step"] == 15  # the first checkpoint, whole
     assert not (tmp_path / "records").exists() or not any((tmp_path / "records").iterdir())
 
     monkeypatch.setattr(io.os, "fsync", real)  # space again

@@ -15,6 +15,7 @@ from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
 from gan_zoo.train import Trainer
+from gan_zoo.train.callbacks import stop_after
 from gan_zoo.train.seeding import seed_everything
 from gan_zoo.train.speed import ALL_OFF, SpeedOptions
 from gan_zoo.train.step_graphs import WARMUP_STEPS
@@ -46,12 +47,15 @@ def test_graphed_adam_is_capturable_and_the_eager_one_is_not():
     assert graphed.adam_kwargs() == {"capturable": True}
 
 
-def _fit(name: str, steps: int, run_dir=None, stop_after=None, **options):
+def _fit(name: str, steps: int, run_dir=None, stop=None, callbacks=(), **options):
     data = synthetic_mnist(512)
     seed_everything(5)
     model = build(name, data, batch_size=32, **options)
     budget = Budget("t", steps, 6, 1, "test")
-    trainer = Trainer(model, data, budget, 5, run_dir, "cuda", False, stop_after)
+    stops = [] if stop is None else [stop_after(stop)]
+    trainer = Trainer(
+        model, data, budget, 5, run_dir, "cuda", False, callbacks=[*callbacks, *stops]
+    )
     return trainer, trainer.fit()
 
 
@@ -79,9 +83,8 @@ def test_graph_replays_train_like_the_eager_step(name):
 
 @cuda_only
 def test_a_graphed_run_interrupted_resumes_at_its_step(tmp_path, counted):
-    _, first = _fit("infogan", 12, tmp_path, stop_after=7, cuda_graph=True)
+    _, first = _fit("infogan", 12, tmp_path, stop=7, cuda_graph=True)
     assert (first.status, first.step) == ("interrupted", 7)
-    counted.clear()
-    _, rest = _fit("infogan", 12, tmp_path, cuda_graph=True)
+    _, rest = _fit("infogan", 12, tmp_path, callbacks=[counted], cuda_graph=True)
     assert (rest.status, rest.step) == ("complete", 12)
     assert counted == list(range(6, 12))  # resumed at the step-6 checkpoint

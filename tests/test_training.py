@@ -11,21 +11,21 @@ import pytest
 import torch
 
 from gan_zoo.config import Budget
-from gan_zoo.errors import ConfigError
+from gan_zoo.losses.terms import Term
 from gan_zoo.models import build
-from gan_zoo.train import Trainer, train_run
+from gan_zoo.train import Trainer
 from gan_zoo.train.seeding import seed_everything
 
 ALL = ["gan", "cgan", "acgan", "infogan", "infogan_noinfo", "sgan"]
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_every_model_trains_at_smoke_budget_without_divergence(name, mnist_small, tmp_path, device):
-    _, result = train_run(
-        name, mnist_small, "smoke", seed=0, run_dir=tmp_path, device=device, progress=False
-    )
+def test_every_model_trains_at_smoke_budget_without_divergence(
+    name, mnist_small, tmp_path, device, train, checkpoints
+):
+    _, result = train(name, mnist_small, run_dir=tmp_path, device=device)
     assert result.status == "complete" and result.step == 30
-    assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "history.csv").exists()
+    assert checkpoints.path(tmp_path).exists() and (tmp_path / "history.csv").exists()
     last = result.history[-1]
     assert math.isfinite(last["loss_d"]) and math.isfinite(last["loss_g"])
 
@@ -56,27 +56,21 @@ def test_discriminator_beats_chance_after_a_few_steps(mnist_small, device):
 
 
 @pytest.mark.parametrize("name", ["infogan", "sgan"])
-def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path, device):
+def test_resume_equals_uninterrupted_exactly(
+    name, mnist_small, tmp_path, device, train, checkpoints
+):
     """Bit for bit: on the CPU always, on CUDA with the ``deterministic`` option."""
-    budget, extra = "smoke", {"deterministic": True} if device.type == "cuda" else {}
+    extra = {"deterministic": True} if device.type == "cuda" else {}
 
-    def run(folder: str, stop_after: int | None = None):
-        return train_run(
-            name,
-            mnist_small,
-            budget,
-            seed=4,
-            overrides=extra,
-            run_dir=tmp_path / folder,
-            device=device,
-            progress=False,
-            stop_after=stop_after,
+    def run(folder: str, stop: int | None = None):
+        return train(
+            name, mnist_small, seed=4, run_dir=tmp_path / folder, device=device, stop=stop, **extra
         )
 
     full, _ = run("full")
-    _, cut = run("cut", stop_after=11)
+    _, cut = run("cut", stop=11)
     assert cut.status == "interrupted" and cut.step == 11
-    saved = torch.load(tmp_path / "cut" / "checkpoint.pt", weights_only=False)
+    saved = checkpoints.read(tmp_path / "cut")
     assert saved["step"] == 11 and saved["device_type"] == device.type
     resumed, res = run("cut")
     assert res.status == "complete" and res.step == 30
@@ -84,71 +78,35 @@ def test_resume_equals_uninterrupted_exactly(name, mnist_small, tmp_path, device
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_a_checkpoint_resumes_only_on_the_kind_of_device_that_wrote_it(mnist_small, tmp_path):
-    """CPU and CUDA generators have different states: moving a run is refused in one line."""
-    kwargs = dict(seed=0, run_dir=tmp_path, device="cpu", progress=False)
-    train_run("gan", mnist_small, "smoke", stop_after=5, **kwargs)
-    path = tmp_path / "checkpoint.pt"
-    state = torch.load(path, weights_only=False)
-    state["device_type"] = "cuda"
-    torch.save(state, path)
-    with pytest.raises(ConfigError, match="written on cuda and cannot resume on cpu") as error:
-        train_run("gan", mnist_small, "smoke", **kwargs)
-    assert len(str(error.value).splitlines()) == 1
-    # checkpoints written before the device was recorded: read off the generator's state
-    del state["device_type"]
-    state["generator"] = torch.zeros(16, dtype=torch.uint8)  # a CUDA generator's state size
-    torch.save(state, path)
-    with pytest.raises(ConfigError, match="written on cuda"):
-        train_run("gan", mnist_small, "smoke", **kwargs)
-
-
-def test_absurd_learning_rate_ends_as_diverged_not_an_exception(mnist_small, tmp_path, device):
-    _, result = train_run(
-        "gan",
-        mnist_small,
-        "smoke",
-        seed=0,
-        overrides={"lr_d": 1e30, "lr_g": 1e30},
-        run_dir=tmp_path,
-        device=device,
-        progress=False,
-    )
+def test_absurd_learning_rate_ends_as_diverged_not_an_exception(
+    mnist_small, tmp_path, device, train
+):
+    _, result = train("gan", mnist_small, run_dir=tmp_path, device=device, lr_d=1e30, lr_g=1e30)
     assert result.status == "diverged"
     assert "non-finite" in result.error and result.step < 30
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_and_sigterm_save_a_checkpoint_and_return(
-    signum, mnist_small, tmp_path, monkeypatch
+    signum, data, tmp_path, make_trainer, checkpoints
 ):
     """A scheduler's SIGTERM is Ctrl-C: the step in flight finishes, the checkpoint is saved."""
-    seed_everything(0)
-    model = build("gan", mnist_small)
-    trainer = Trainer(
-        model,
-        mnist_small,
-        Budget("t", 10_000, 10_000, 10, ""),
-        seed=0,
-        device="cpu",
-        run_dir=tmp_path,
-        progress=False,
-    )
-    step = trainer.train_step
+    budget = Budget("t", 10_000, 10_000, 10, "")
+    trainer = make_trainer(data, tmp_path, name="gan", budget=budget)
 
-    def step_then_signal(total=None):
+    def signal_in_the_eighth_step(ctx) -> torch.Tensor:
         if trainer.step == 7:  # the signal arrives in the middle of the eighth step
             os.kill(os.getpid(), signum)
-        return step(total)
+        return torch.zeros(())
 
-    monkeypatch.setattr(trainer, "train_step", step_then_signal)
+    trainer.model.terms = [*trainer.model.terms, Term("signal", "d", signal_in_the_eighth_step)]
     # compared with what was there, not with Python's default: a shell's background job
     # starts with SIGINT ignored
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     result = trainer.fit()
     assert result.status == "interrupted" and result.step == 8
     assert result.signal == signum
-    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    saved = checkpoints.read(tmp_path)
     assert saved["step"] == 8 and saved["status"] == "interrupted"
     assert {sig: signal.getsignal(sig) for sig in before} == before  # the previous handlers
 

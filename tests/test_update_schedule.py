@@ -14,34 +14,35 @@ from itertools import pairwise
 
 import pytest
 import torch
-from synthetic import synthetic_mnist
 
 from gan_zoo.config import Budget
-from gan_zoo.models import build
 from gan_zoo.models.base import UpdateSchedule
 from gan_zoo.models.latent import LatentLayout
 from gan_zoo.train import Trainer
-from gan_zoo.train.seeding import seed_everything
 
 D_STEPS, G_STEPS = 3, 2
 
 
-@pytest.fixture(scope="module")
-def data():
-    return synthetic_mnist(256)
+@pytest.fixture
+def scheduled(data, make_trainer):
+    """``scheduled(device, seed=0, steps=2, global_seed=None)``: cgan (conditional: its hooks
+    need the labels) with D_STEPS critic and G_STEPS generator updates per step."""
+
+    def make(device, seed: int = 0, steps: int = 2, global_seed: int | None = None) -> Trainer:
+        budget = Budget("t", steps, 1000, 1, "test")
+        trainer = make_trainer(data, None, device, name="cgan", budget=budget, seed=seed)
+        trainer.model.update_schedule = UpdateSchedule(d_steps=D_STEPS, g_steps=G_STEPS)
+        if global_seed is not None:  # the global RNG from here on is not the run's business
+            torch.manual_seed(global_seed)
+        return trainer
+
+    return make
 
 
-def _trainer(data, device, seed: int = 0, steps: int = 2, global_seed: int | None = None):
-    model = build("cgan", data, batch_size=16)  # conditional: its hooks need the labels
-    model.update_schedule = UpdateSchedule(d_steps=D_STEPS, g_steps=G_STEPS)
-    if global_seed is not None:  # the global RNG from here on is not the run's business
-        torch.manual_seed(global_seed)
-    budget = Budget("t", steps, 1000, 1, "test")
-    return Trainer(model, data, budget, seed, device=device, progress=False)
-
-
-def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(data, device, monkeypatch):
-    trainer = _trainer(data, device)
+def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(
+    scheduled, device, monkeypatch
+):
+    trainer = scheduled(device)
     model = trainer.model
     calls: list[tuple[str, tuple]] = []
 
@@ -89,8 +90,8 @@ def test_every_extra_update_reads_its_batch_and_fresh_latents_of_the_run(data, d
     assert not any(torch.equal(a, b) for a, b in pairwise(batches))
 
 
-def test_each_player_steps_as_often_as_the_schedule_says(data, device):
-    trainer = _trainer(data, device, steps=2)
+def test_each_player_steps_as_often_as_the_schedule_says(scheduled, device):
+    trainer = scheduled(device, steps=2)
     result = trainer.fit()
     assert result.status == "complete" and result.step == 2
     d_state = next(iter(trainer.optimizers["d"].state.values()))
@@ -98,13 +99,12 @@ def test_each_player_steps_as_often_as_the_schedule_says(data, device):
     assert int(d_state["step"]) == 2 * D_STEPS and int(g_state["step"]) == 2 * G_STEPS
 
 
-def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(data, device):
+def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(scheduled, device):
     """Batches and the extra updates' latents come from the run's generator, never the global
     one (which is reseeded after the model is built)."""
 
     def weights(global_seed: int, seed: int = 0) -> torch.Tensor:
-        seed_everything(seed)  # the same initial weights for the same seed
-        trainer = _trainer(data, device, seed=seed, global_seed=global_seed)
+        trainer = scheduled(device, seed=seed, global_seed=global_seed)  # seeded weights
         trainer.fit()
         return torch.cat([p.detach().flatten().cpu() for p in trainer.model.parameters()])
 
@@ -113,7 +113,7 @@ def test_a_scheduled_run_follows_its_seed_whatever_the_global_rng(data, device):
     assert not torch.equal(first, weights(1, seed=1))
 
 
-def test_a_schedule_rule_reads_the_logs_of_the_step_before(data):
+def test_a_schedule_rule_reads_the_logs_of_the_step_before(data, make_trainer):
     """A rule such as Stacked GAN's (more D updates while D's loss is low) sees the previous
     step's logs, and an empty mapping at the first step."""
     seen: list[tuple[int, dict]] = []
@@ -122,22 +122,21 @@ def test_a_schedule_rule_reads_the_logs_of_the_step_before(data):
         seen.append((step, {k: float(v) for k, v in logs.items()}))
         return 1
 
-    model = build("cgan", data, batch_size=16)
-    model.update_schedule = UpdateSchedule(d_steps=rule)
-    budget = Budget("t", 3, 1000, 1, "test")
-    result = Trainer(model, data, budget, 0, device="cpu", progress=False).fit()
+    trainer = make_trainer(data, name="cgan", budget=Budget("t", 3, 1000, 1, "test"), seed=0)
+    trainer.model.update_schedule = UpdateSchedule(d_steps=rule)
+    result = trainer.fit()
     assert [step for step, _ in seen] == [0, 1, 2] and seen[0][1] == {}
     for (_, logs), row in zip(seen[1:], result.history, strict=False):
         assert logs["loss_d"] == pytest.approx(row["loss_d"])
 
 
-def test_stacked_gan_trains_its_levels_apart_then_jointly_from_its_fraction_of_the_budget(data):
+def test_stacked_gan_trains_its_levels_apart_then_jointly_from_its_fraction_of_the_budget(
+    data, make_trainer
+):
     """The trainer tells the model each step and the budget, so Stacked GAN switches from
     independent to joint training at ``independent_fraction`` of the run."""
-    model = build("sgan", data, batch_size=16)
-    trainer = Trainer(
-        model, data, Budget("t", 10, 1000, 5, "test"), 0, device="cpu", progress=False
-    )
+    trainer = make_trainer(data, name="sgan", budget=Budget("t", 10, 1000, 5, "test"), seed=0)
+    model = trainer.model
     switch = int(model.hparams["independent_fraction"] * 10)
     assert 0 < switch < 10
     joint = []
@@ -148,15 +147,13 @@ def test_stacked_gan_trains_its_levels_apart_then_jointly_from_its_fraction_of_t
     assert joint == [step >= switch for step in range(10)]
 
 
-def test_a_step_logs_each_phase_under_its_own_name(data):
+def test_a_step_logs_each_phase_under_its_own_name(data, make_trainer):
     """A step's logs become the history's columns: each loss term as ``<phase>_<term>``, the
     two totals, D's context logs under their names and G's under theirs, prefixed ``g_``
     only where D logged the same name. InfoGAN measures its L_I bound in both phases (before
     and after Q's update), so both values are kept and they differ."""
-    seed_everything(0)
-    model = build("infogan", data, batch_size=16)
-    budget = Budget("t", 1, 1000, 1, "test")
-    trainer = Trainer(model, data, budget, 0, device="cpu", progress=False)
+    trainer = make_trainer(data, name="infogan", budget=Budget("t", 1, 1000, 1, "test"), seed=0)
+    model = trainer.model
     contexts = {}
 
     def recorded(phase, hook):

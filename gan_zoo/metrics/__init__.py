@@ -1,6 +1,7 @@
 """Evaluation metrics: sample quality, code information and disentanglement.
 
-Submodules are imported where used (``gan_zoo.metrics.judge``, ``.fidelity``,
-``.information``, ``.disentanglement``, ...), so importing the package stays cheap and does
-not pull in torch-fidelity.
+Importing the package declares the built-in metrics (``catalog``) before anything else can
+register one, so they lead every table; torch-fidelity is still imported only where used.
 """
+
+from gan_zoo.metrics import catalog  # noqa: F401  (its import registers the built-ins)

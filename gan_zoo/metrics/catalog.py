@@ -6,20 +6,18 @@ computed; the registry's order is the order of the columns in tables and of the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import torch
-
-from gan_zoo.metrics import suite
-from gan_zoo.metrics.context import EvalContext
-from gan_zoo.metrics.disentanglement.beta_vae import METRIC as BETAVAE
-from gan_zoo.metrics.disentanglement.dci import METRIC as DCI
-from gan_zoo.metrics.disentanglement.factor_vae import METRIC as FACTORVAE
-from gan_zoo.metrics.disentanglement.mig import METRIC as MIG
-from gan_zoo.metrics.disentanglement.sap import METRIC as SAP
+from gan_zoo.metrics import builtin
+from gan_zoo.metrics.builtin import disentanglement_metric
+from gan_zoo.metrics.disentanglement import beta_vae, dci, factor_vae, mig, sap
+from gan_zoo.metrics.disentanglement.protocol import (
+    BetaVAEProtocol,
+    DCIProtocol,
+    FactorVAEProtocol,
+    MIGProtocol,
+    SAPProtocol,
+)
 from gan_zoo.metrics.judge import FEATURE_DIM
 from gan_zoo.metrics.registry import Key, register, register_metric
-from gan_zoo.models.base import GanModel, Samples
 
 #: the labelled image datasets, which have a judge
 JUDGED = ("mnist", "fashion-mnist")
@@ -27,39 +25,6 @@ MNIST = ("mnist",)
 DSPRITES = ("dsprites",)
 #: FID's covariance of the judge's 128-d features has full rank from 129 samples on
 QUALITY_MIN_SAMPLES = FEATURE_DIM + 1
-
-
-def _quality(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> Mapping[str, float]:
-    from gan_zoo.metrics.fidelity import PRC_SAMPLES, sample_quality
-
-    return sample_quality(
-        samples.images,
-        dataset,
-        root=context.root,
-        inception=context.inception,
-        inception_weights=context.inception_weights,
-        num_samples=len(samples.images),
-        seed=context.seed,
-        prc_samples=PRC_SAMPLES if context.prc_samples is None else context.prc_samples,
-    )
-
-
-def _intra_class(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> Mapping[str, float]:
-    from gan_zoo.metrics.intra_class import intra_class_quality
-
-    return intra_class_quality(
-        samples.images, samples.labels, dataset, context.root, seed=context.seed
-    )
-
-
-def _own(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> Mapping[str, float]:
-    return model.own_metrics(torch.Generator(device=model.device).manual_seed(context.seed))
 
 
 register_metric(
@@ -99,8 +64,9 @@ register_metric(
         Key("prc_samples", "images per side for precision and recall (count)"),
     ),
     datasets=JUDGED,
-    compute=_quality,
+    compute=builtin.quality,
     curve=True,
+    floor=builtin.quality_floor,
     min_samples=QUALITY_MIN_SAMPLES,
 )
 register_metric(
@@ -114,7 +80,7 @@ register_metric(
         ),
     ),
     needs=("model", "categorical_code"),
-    compute=lambda model, samples, dataset, context: suite.own_bounds(model, samples),
+    compute=builtin.own_bound,
     curve=True,
 )
 register_metric(
@@ -130,7 +96,8 @@ register_metric(
     ),
     datasets=JUDGED,
     needs=("categorical_code",),
-    compute=suite.code_information,
+    compute=builtin.code_information,
+    chance=builtin.code_chance_level,
     curve=True,
 )
 register_metric(
@@ -146,7 +113,8 @@ register_metric(
     ),
     datasets=JUDGED,
     needs=("labels",),
-    compute=suite.label_control,
+    compute=builtin.label_control,
+    chance=builtin.label_chance_level,
     curve=True,
 )
 register_metric(
@@ -186,8 +154,9 @@ register_metric(
     ),
     datasets=JUDGED,
     needs=("labels",),
-    compute=_intra_class,
+    compute=builtin.intra_class,
     curve=True,
+    floor=builtin.intra_class_floor,
     min_samples=QUALITY_MIN_SAMPLES,
 )
 register_metric(
@@ -200,10 +169,17 @@ register_metric(
         ),
     ),
     needs=("model",),
-    compute=_own,
+    compute=builtin.model_own,
 )
-for _metric in (MIG, SAP, DCI, FACTORVAE, BETAVAE):
-    register(_metric)
+# in this order: the i-th gets the i-th random stream of the draws (see disentanglement.draws)
+for _name, _module, _settings in (
+    ("mig", mig, MIGProtocol),
+    ("sap", sap, SAPProtocol),
+    ("dci", dci, DCIProtocol),
+    ("factorvae", factor_vae, FactorVAEProtocol),
+    ("betavae", beta_vae, BetaVAEProtocol),
+):
+    register(disentanglement_metric(_name, _module.KEYS, _settings, _module.score))
 register_metric(
     "posthoc",
     (
@@ -222,5 +198,5 @@ register_metric(
         ),
     ),
     needs=("model",),
-    compute=suite.posthoc_compute,
+    compute=builtin.posthoc_compute,
 )

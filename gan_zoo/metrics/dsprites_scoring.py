@@ -21,6 +21,7 @@ from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.disentanglement.draws import Draws
 from gan_zoo.metrics.disentanglement.given_factors import WithoutFactors
 from gan_zoo.metrics.disentanglement.suite import make_draws
+from gan_zoo.metrics.posthoc import shared_posthoc
 from gan_zoo.metrics.representation_cache import IndexedGroundTruth
 from gan_zoo.models.base import GanModel, Samples, to_float
 
@@ -62,13 +63,13 @@ def model_draws(
 
     ``bf16`` encodes under bf16 autocast (the learning-curve probe); the evaluation keeps fp32.
     """
-    from gan_zoo.metrics.suite import posthoc
-
     n_cat = sum(c.num_categories for c in model.latent.categorical)
     n_cont = len(model.latent.continuous)
     device = model.device
     spec, own = model.code_spec, model.code_encoder()
-    encoder = inference_copy(own if own is not None else posthoc(model, samples, context).encoder)
+    encoder = inference_copy(
+        own if own is not None else shared_posthoc(model, samples, context).encoder
+    )
 
     @torch.inference_mode()
     def representation(observations: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from torch import nn
 
 from gan_zoo.fitting import fit_minibatches
 from gan_zoo.losses import CodeSpec
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.models.base import GanModel, Samples, to_float
 
 # protocol constants, the same for every model
@@ -140,3 +141,8 @@ def fit_posthoc_encoder(
         labels_true=None if samples.labels is None else samples.labels[n_train:],
         labels_pred=None if lab is None else lab.argmax(1),
     )
+
+
+def shared_posthoc(model: GanModel, samples: Samples, context: EvalContext) -> PosthocResult:
+    """The post-hoc inversion encoder of this bank, fitted once whichever metric asks first."""
+    return context.shared("posthoc", lambda: fit_posthoc_encoder(model, samples, seed=context.seed))

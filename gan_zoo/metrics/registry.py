@@ -4,7 +4,8 @@ Every key a record can carry is declared here by exactly one metric, torch-fidel
 suite computes the registered metrics that apply, and tables, plots, ``--list`` and the runner's
 summary read their keys, descriptions, directions and headline flags from here. A key may be a
 template with ``{code}`` (``code_acc_{code}`` declares ``code_acc_c1``, ``code_acc_c2``, ...).
-The built-in metrics are declared in :mod:`gan_zoo.metrics.catalog`; a user's package adds one
+The built-in metrics are declared in :mod:`gan_zoo.metrics.catalog`, which the package loads
+first (so they come first in every table, whoever imports); a user's package adds one
 with :func:`register_metric` in a module named by a ``gan_zoo.metrics`` entry point.
 """
 
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 Direction = Literal["higher", "lower", "none"]
 ComputeFn = Callable[["GanModel", "Samples", str, "EvalContext"], Mapping[str, float]]
 """``fn(model, samples, dataset_name, context) -> {key: value}``: one metric on one sample bank."""
+ChanceFn = Callable[[str, Mapping[str, Any]], float | None]
+"""``chance(key, record) -> value``: what ``key`` reads for an output that carries nothing, for
+the run ``record`` describes (its sample count, its code sizes); None where not defined."""
+FloorFn = Callable[[str, str | None, int], Mapping[str, float]]
+"""``floor(dataset_name, data_root, num_samples) -> {key: value}``: what real data scores,
+the best a model can reach at that sample count."""
 
 #: what a metric may need from a model, and how a model is asked (the model's typed latent
 #: layout; ``model``: something that generates, which samples scored from a file are not)
@@ -80,6 +87,8 @@ class Metric:
     frozen dataclass of protocol constants (the disentanglement metrics' overridable settings).
     ``min_samples`` is the fewest samples the metric is defined on (per requested label for a
     metric that needs labels); samples scored from a file with fewer are refused.
+    ``chance`` and ``floor`` are the metric's reference levels, which tables print under the
+    models and the runner stores in each record (see :func:`chance_level`, :func:`floors`).
     """
 
     name: str
@@ -90,6 +99,8 @@ class Metric:
     curve: bool = False
     settings: type | None = None
     min_samples: int = 1
+    chance: ChanceFn | None = None
+    floor: FloorFn | None = None
 
     def applies(self, dataset: str, model: Any | None = None) -> bool:
         """Whether this metric is defined for ``dataset`` and (when given) ``model``."""
@@ -103,15 +114,6 @@ class Metric:
 
 
 _METRICS: dict[str, Metric] = {}
-_builtins_loaded = False
-
-
-def _load_builtins() -> None:
-    """Declare the built-in metrics first, so they come first in every table whoever imports."""
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        import gan_zoo.metrics.catalog  # noqa: F401  (its import registers the built-ins)
 
 
 def register_metric(
@@ -123,6 +125,8 @@ def register_metric(
     curve: bool = False,
     settings: type | None = None,
     min_samples: int = 1,
+    chance: ChanceFn | None = None,
+    floor: FloorFn | None = None,
 ) -> Metric:
     """Declare a metric; a name or key already declared by another metric is refused."""
     return register(
@@ -135,13 +139,14 @@ def register_metric(
             curve=curve,
             settings=settings,
             min_samples=min_samples,
+            chance=chance,
+            floor=floor,
         )
     )
 
 
 def register(metric: Metric) -> Metric:
     """Add an already built :class:`Metric` (what :func:`register_metric` does)."""
-    _load_builtins()
     if not metric.keys:
         raise ConfigError(f"metric {metric.name!r} declares no keys")
     unknown = sorted(set(metric.needs) - set(CAPABILITIES))
@@ -167,7 +172,6 @@ def register(metric: Metric) -> Metric:
 
 def metrics() -> list[Metric]:
     """Every registered metric, built-ins first, then plugins (loaded on the first call)."""
-    _load_builtins()
     load_plugins(METRICS_GROUP)
     return list(_METRICS.values())
 
@@ -219,3 +223,19 @@ def headline_any(datasets: Iterable[str] | None = None) -> list[str]:
             if k.headline and (wanted is None or wanted & set(k.headline))
         )
     )
+
+
+def chance_level(key: str, record: Mapping[str, Any]) -> float | None:
+    """What ``key`` reads in ``record``'s run for an output that carries nothing (None where
+    its metric declares no chance level)."""
+    owner = next((m for m in metrics() for k in m.keys if k.matches(key)), None)
+    return None if owner is None or owner.chance is None else owner.chance(key, record)
+
+
+def floors(dataset: str, data_root: str | None, num_samples: int) -> dict[str, float]:
+    """Every floor declared by a metric that applies to ``dataset``: real data's own scores."""
+    out: dict[str, float] = {}
+    for metric in metrics():
+        if metric.floor is not None and metric.applies(dataset):
+            out.update(metric.floor(dataset, data_root, num_samples))
+    return out

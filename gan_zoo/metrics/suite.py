@@ -21,12 +21,10 @@ import torch
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.context import EvalContext
-from gan_zoo.metrics.information import binned_mi, categorical_mi, regression_r2, variational_bound
-from gan_zoo.metrics.posthoc import PosthocResult, fit_posthoc_encoder
 from gan_zoo.metrics.registry import Metric
 from gan_zoo.metrics.registry import metrics as registered
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
-from gan_zoo.models.base import GanModel, Samples, to_float
+from gan_zoo.models.base import GanModel, Samples
 
 
 def evaluate(
@@ -109,98 +107,6 @@ def judged_metrics(
         details={} if details is None else details,
     )
     return run_metrics(model, samples, context, [m for m in registered() if m.curve])
-
-
-def judge_predictions(samples: Samples, context: EvalContext) -> np.ndarray:
-    """The judge's class for every sample, computed once per bank."""
-
-    def predict() -> np.ndarray:
-        from gan_zoo.metrics.judge import get_judge
-
-        judge = get_judge(context.dataset_name, root=context.root)
-        return judge.predict(samples.images).cpu().numpy()
-
-    return context.shared("judge_predictions", predict)
-
-
-def own_bounds(model: GanModel, samples: Samples) -> dict[str, float]:
-    """L_I per categorical code from the model's own Q on fresh samples (eval mode)."""
-    spec = model.code_spec
-    q = model.predict_codes(to_float(samples.images))
-    if q is None or spec is None:
-        return {}
-    logits, _, _ = spec.split(q)
-    return {
-        f"li_bound_{code.name}": variational_bound(
-            lg.numpy(), samples.cat[:, i].numpy(), code.num_categories
-        )
-        for i, (code, lg) in enumerate(zip(model.latent.categorical, logits, strict=True))
-    }
-
-
-def code_information(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> dict[str, float]:
-    """Judge-based: I(c; judge) / H(c) and Hungarian accuracy per code.
-
-    The Hungarian matching itself (code value -> judged class) goes into ``context.details``.
-    """
-    predictions = judge_predictions(samples, context)
-    out: dict[str, float] = {}
-    for i, code in enumerate(model.latent.categorical):
-        res = categorical_mi(samples.cat[:, i].numpy(), predictions, code.num_categories)
-        out[f"code_mi_{code.name}"] = res["mi_normalised"]
-        out[f"code_acc_{code.name}"] = res["hungarian_accuracy"]
-        context.details[f"matching_{code.name}"] = {str(k): v for k, v in res["matching"].items()}
-    return out
-
-
-def label_control(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> dict[str, float]:
-    """Judge accuracy and normalised MI of the requested label (conditional models)."""
-    if samples.labels is None:
-        return {}
-    predictions = judge_predictions(samples, context)
-    res = categorical_mi(samples.labels.numpy(), predictions, model.latent.label_classes)
-    return {
-        "label_acc": float((samples.labels.numpy() == predictions).mean()),
-        "label_mi": res["mi_normalised"],
-    }
-
-
-def posthoc(model: GanModel, samples: Samples, context: EvalContext) -> PosthocResult:
-    """The post-hoc inversion encoder of this bank, fitted once."""
-    return context.shared("posthoc", lambda: fit_posthoc_encoder(model, samples, seed=context.seed))
-
-
-def posthoc_compute(
-    model: GanModel, samples: Samples, dataset: str, context: EvalContext
-) -> dict[str, float]:
-    return posthoc_metrics(model, posthoc(model, samples, context))
-
-
-def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
-    out: dict[str, float] = {}
-    if res.cat_true.shape[1]:
-        k = model.latent.categorical[0].num_categories
-        out["posthoc_mi"] = categorical_mi(
-            res.cat_true[:, 0].numpy(), res.cat_pred[:, 0].numpy(), k
-        )["mi_normalised"]
-    elif res.labels_true is not None:
-        k = model.latent.label_classes
-        out["posthoc_mi"] = categorical_mi(res.labels_true.numpy(), res.labels_pred.numpy(), k)[
-            "mi_normalised"
-        ]
-    if res.cont_true.shape[1]:
-        t, p = res.cont_true.numpy(), res.cont_pred.numpy()
-        out["posthoc_r2"] = float(
-            np.mean([regression_r2(t[:, j], p[:, j]) for j in range(t.shape[1])])
-        )
-        out["posthoc_binned_mi"] = float(
-            np.mean([binned_mi(t[:, j], p[:, j]) for j in range(t.shape[1])])
-        )
-    return out
 
 
 def save_artefacts(model: GanModel, samples: Samples, run_dir: Path, seed: int) -> None:

@@ -6,13 +6,22 @@ own package, registered with ``register`` and found through the ``gan_zoo.models
 
 from gan_zoo.models import gan, cgan, acgan, infogan, sgan  # noqa: F401, I001  (registration order = listing order)
 from gan_zoo.models.base import GanModel, Samples
-from gan_zoo.models.registry import available, build, canonical, describe, register, unregister
+from gan_zoo.models.registry import (
+    available,
+    build,
+    build_run,
+    canonical,
+    describe,
+    register,
+    unregister,
+)
 
 __all__ = [
     "GanModel",
     "Samples",
     "available",
     "build",
+    "build_run",
     "canonical",
     "describe",
     "register",

@@ -17,6 +17,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
 from gan_zoo.plugins import MODELS_GROUP, load_plugins
+from gan_zoo.run_config import RunConfig
 
 Builder = Callable[[ImageDataset, dict[str, Any]], GanModel]
 
@@ -91,7 +92,17 @@ def build(name: str, dataset: ImageDataset, device_type: str = "cpu", **override
     """Build model ``name`` for ``dataset`` with its resolved hyperparameters and overrides,
     taking the speed defaults of the kind of device it will train on."""
     name = canonical(name)
-    hp = hparams_for(name, dataset.name, overrides, device_type)
-    model = _MODELS[name].builder(dataset, hp)
+    return _build(name, dataset, hparams_for(name, dataset.name, overrides, device_type))
+
+
+def build_run(config: RunConfig, dataset: ImageDataset) -> GanModel:
+    """Build the model of a resolved run configuration (its hyperparameters as they stand)."""
+    if config.dataset != dataset.name:
+        raise ConfigError(f"run config is for {config.dataset!r}, the dataset is {dataset.name!r}")
+    return _build(canonical(config.model), dataset, dict(config.hparams))
+
+
+def _build(name: str, dataset: ImageDataset, hparams: dict[str, Any]) -> GanModel:
+    model = _MODELS[name].builder(dataset, hparams)
     model.name = name
     return model

@@ -40,6 +40,11 @@ class CheckpointFiles:
     def previous(self) -> Path:
         return self.run_dir / PREVIOUS
 
+    @staticmethod
+    def aside(path: Path) -> Path:
+        """Where an unreadable checkpoint file is moved, beside it, for a person to look at."""
+        return path.with_name(path.name + ".corrupt")
+
     def exists(self) -> bool:
         return self.current.exists() or self.previous.exists()
 
@@ -70,7 +75,7 @@ class CheckpointFiles:
                 raise  # not damage: a file someone else made, left where it is for them to see
             except Exception as exc:  # torch raises several types for a damaged zip
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                aside = path.with_name(path.name + ".corrupt")
+                aside = self.aside(path)
                 os.replace(path, aside)
                 log.warning(
                     "checkpoint %s is unreadable (%s); moved to %s", path, reason, aside.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,10 @@ from gan_zoo.config import Budget
 from gan_zoo.config import budget as get_budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
-from gan_zoo.models import build
+from gan_zoo.models import build, build_run
 from gan_zoo.models.base import GanModel
-from gan_zoo.train.callbacks import StepCallback
+from gan_zoo.run_config import RunConfig
+from gan_zoo.train.callbacks import Clock, StepCallback
 from gan_zoo.train.fused import FusedTrainer, check_fusable, on_device
 from gan_zoo.train.probe import Probe
 from gan_zoo.train.seeding import seed_everything
@@ -20,37 +22,33 @@ from gan_zoo.train.trainer import Trainer, TrainResult
 
 
 def train_run(
-    model_name: str,
+    config: RunConfig,
     dataset: ImageDataset,
-    budget: str = "smoke",
-    seed: int = 0,
-    overrides: dict[str, Any] | None = None,
     run_dir: str | Path | None = None,
-    device: str | None = None,
     progress: bool = True,
-    stop_after: int | None = None,
+    *,
     probe: Probe | None = None,
     callbacks: Sequence[StepCallback] = (),
+    clock: Clock = time.perf_counter,
 ) -> tuple[GanModel, TrainResult]:
     """The same seed gives the same initial weights, batches and latents (exactly, on CPU).
 
     ``probe``, if given, measures the model at its steps (a learning curve, see train.probe);
-    ``callbacks`` are called at the end of every step (see train.callbacks).
+    ``callbacks`` and ``clock`` are the trainer's (see train.callbacks).
     """
-    seed_everything(seed)
-    dev = pick_device(device)
-    model = build(model_name, dataset, dev.type, **(overrides or {}))
+    seed_everything(config.seed)
+    model = build_run(config, dataset)
     trainer = Trainer(
         model,
         dataset,
-        get_budget(budget),
-        seed,
+        config.budget,
+        config.seed,
         run_dir,
-        dev,
+        config.device,
         progress,
-        stop_after,
-        probe,
-        callbacks,
+        probe=probe,
+        clock=clock,
+        callbacks=callbacks,
     )
     result = trainer.fit()
     if trainer.curve is not None:
@@ -86,7 +84,9 @@ def train_fused(
         model = build(model_name, dataset, dev.type, **(overrides or {}))
         check_fusable(model_name, model.hparams)
         members.append(
-            Trainer(model, dataset, plan, seed, run_dir, dev, progress, None, probe, calls)
+            Trainer(
+                model, dataset, plan, seed, run_dir, dev, progress, probe=probe, callbacks=calls
+            )
         )
     results = FusedTrainer(members, stop_after=stop_after).fit()
     for trainer, result in zip(members, results, strict=True):

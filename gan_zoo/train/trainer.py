@@ -28,8 +28,9 @@ from gan_zoo.errors import ConfigError
 from gan_zoo.io import load_tensors
 from gan_zoo.models.base import GanModel
 from gan_zoo.progress import progress_bar
+from gan_zoo.run_config import differing_keys
 from gan_zoo.train.batches import IndexSampler
-from gan_zoo.train.callbacks import StepCallback, StepEnd
+from gan_zoo.train.callbacks import Clock, StepCallback, StepEnd
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
@@ -40,7 +41,10 @@ from gan_zoo.train.speed import SpeedOptions
 from gan_zoo.train.step_graphs import StepGraphs
 from gan_zoo.train.stop_signals import StopFlag
 
-__all__ = ["TrainResult", "Trainer", "pick_device"]
+__all__ = ["LOSSES", "TrainResult", "Trainer", "pick_device"]
+
+#: the two totals every step logs, whatever the model: shown by the progress bar and the plots
+LOSSES = ("loss_d", "loss_g")
 
 
 @dataclass
@@ -55,6 +59,7 @@ class TrainResult:
     resumed_from: int = 0  # the step this session started at (0 unless it resumed)
     curve: list[dict[str, float]] = field(default_factory=list)  # filled by train_run
     curve_seconds: float = 0.0
+    shown: tuple[str, ...] = LOSSES  # the history columns a person watches (bar and plots)
 
 
 class Trainer:
@@ -67,16 +72,17 @@ class Trainer:
         run_dir: str | Path | None = None,
         device: str | torch.device | None = None,
         progress: bool = True,
-        stop_after: int | None = None,
+        *,
         probe: Probe | None = None,
+        clock: Clock = time.perf_counter,
         callbacks: Sequence[StepCallback] = (),
     ) -> None:
         self.device = pick_device(device)
-        self.callbacks = list(callbacks)  # called at the end of every step (train.callbacks)
         self.model = model.to(self.device)
         self.budget, self.seed, self.progress = budget, seed, progress
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.stop_after = stop_after  # for tests: behave as if interrupted after this many steps
+        self.clock = clock
+        self.callbacks = list(callbacks)
         self.speed = SpeedOptions.from_hparams(model.hparams, self.device)
         self.images = dataset.images.to(self.device)
         self.labels = None if dataset.labels is None else dataset.labels.to(self.device)
@@ -98,7 +104,7 @@ class Trainer:
         self._stop = StopFlag()
         self.deterministic = bool(model.hparams.get("deterministic", False))
         # learning curve: the probe's rows at its steps, kept in the checkpoint
-        self.curve = None if probe is None else Curve(probe, self.batch_size)
+        self.curve = None if probe is None else Curve(probe, self.batch_size, clock)
         self.speed.compile_networks(model.networks())
         self.graphs = StepGraphs(self.device, self.generator) if self.speed.cuda_graph else None
 
@@ -147,6 +153,7 @@ class Trainer:
                 f"on {self.device.type}; rerun on {written_on} (--device {written_on}) or start "
                 "again with --force"
             )
+        self._check_same_hparams(state.get("hparams"))
         self.model.load_state_dict(state["model"])
         for name, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][name])
@@ -160,7 +167,22 @@ class Trainer:
             self.curve.load_state_dict(state["curve"])
         return str(state["status"])
 
+    def _check_same_hparams(self, saved: dict[str, Any] | None) -> None:
+        """A run continues under the hyperparameters it started with, or not at all."""
+        current = self.model.hparams
+        keys = [] if saved is None else differing_keys(saved, current)
+        if keys:
+            changes = ", ".join(f"{k} {saved.get(k)!r} -> {current.get(k)!r}" for k in keys)
+            raise ConfigError(
+                f"the checkpoint in {self.run_dir} was written under other hyperparameters "
+                f"({changes}); resume with the same settings or start again with --force"
+            )
+
     # --- the loop -------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop after the step in flight, as SIGINT would: saved as interrupted, resumable."""
+        self._stop.set()
+
     def train_step(self, total_steps: int | None = None) -> dict[str, torch.Tensor]:
         """One step: the model's D updates, then its G updates (one each unless its
         ``update_schedule`` says otherwise); returns the step's detached logs."""
@@ -250,7 +272,7 @@ class Trainer:
                 return self._result(status, ips, saved.get("error"), resumed_from=self.step)
         total = self.budget.steps
         self.model.train()
-        start_step, t0 = self.step, time.perf_counter()
+        start_step, t0 = self.step, self.clock()
         mark, probing = t0, 0.0
         bar = progress_bar(
             total=total,
@@ -263,11 +285,10 @@ class Trainer:
         )
         status, error = "complete", None
         watch = DivergenceWatch(self.device, start_step=self.step)
+        shown = self.shown_logs()
         with self._stop.catching(), deterministic_algorithms(self.deterministic), bar:
             while self.step < total:
-                if self._stop.is_set() or (
-                    self.stop_after is not None and self.step >= self.stop_after
-                ):
+                if self._stop.is_set():
                     status = "interrupted"
                     break
                 logs = self.train_step(total)
@@ -281,20 +302,14 @@ class Trainer:
                 row = None
                 if self.step % self.budget.log_every == 0 or self.step == total:
                     row = self.history.flush(self.step)
-                    bar.set_postfix(
-                        {
-                            k: f"{v:.3g}"
-                            for k, v in row.items()
-                            if k in ("loss_d", "loss_g", "li_c1")
-                        }
-                    )
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k in shown})
                 if self.curve is not None and self.curve.due(self.step):
-                    now = time.perf_counter()  # the probe's time is not training time
+                    now = self.clock()  # the probe's time is not training time
                     self.elapsed += now - mark
                     probing += self.curve.measure(self.model, self.step, self.elapsed)
-                    mark = time.perf_counter()
+                    mark = self.clock()
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
-                    now = time.perf_counter()
+                    now = self.clock()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
                 if self.callbacks:
@@ -304,8 +319,8 @@ class Trainer:
         if status == "interrupted" and (bad := watch.first_nonfinite_step()):
             status, error = "diverged", f"non-finite loss at step {bad}"
             self.step = bad - 1
-        seconds = time.perf_counter() - t0 - probing
-        self.elapsed += time.perf_counter() - mark
+        seconds = self.clock() - t0 - probing
+        self.elapsed += self.clock() - mark
         done = self.step - start_step
         if status == "diverged":
             self.history.flush(self.step)
@@ -329,6 +344,10 @@ class Trainer:
             or (self.curve is not None and self.curve.due(step))
         )
 
+    def shown_logs(self) -> tuple[str, ...]:
+        """The two losses and the logs the model's terms mark as worth watching."""
+        return (*LOSSES, *(k for term in self.model.terms for k in term.shown))
+
     def _result(self, status: str, ips: float, error: str | None, resumed_from: int) -> TrainResult:
         return TrainResult(
             status,
@@ -339,6 +358,7 @@ class Trainer:
             error,
             signal=self._stop.signum,
             resumed_from=resumed_from,
+            shown=self.shown_logs(),
         )
 
 

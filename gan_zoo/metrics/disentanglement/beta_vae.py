@@ -9,18 +9,14 @@ score is its held-out accuracy (chance 1/F).
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
-from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
+from gan_zoo.metrics.disentanglement.draws import Draws
 from gan_zoo.metrics.disentanglement.helpers import (
-    RandomState,
-    as_generator,
-    check_ground_truth,
     encode_factors,
     num_factors,
     sklearn_seed,
@@ -56,16 +52,15 @@ def pair_features(
     return diff.mean(axis=1), fixed
 
 
-def beta_vae(
-    ground_truth_data: GroundTruthData,
-    representation_fn: RepresentationFn,
-    random_state: RandomState,
-    **protocol: object,
-) -> dict:
+KEYS = (
+    Key("betavae", "BetaVAE score (Higgins et al. 2017), dSprites", "higher", ("dsprites",)),
+    Key("betavae_train", "BetaVAE score of its classifier on its training pairs (diagnostic)"),
+)
+
+
+def score(draws: Draws, settings: BetaVAEProtocol, rng: np.random.Generator) -> dict:
     """BetaVAE score; ``betavae`` is the eval accuracy, ``betavae_train`` the train one."""
-    settings = BetaVAEProtocol.with_overrides(protocol)
-    check_ground_truth(ground_truth_data)
-    rng = as_generator(random_state)
+    ground_truth_data, representation_fn = draws.ground_truth, draws.representation_fn
     x_train, y_train = pair_features(
         ground_truth_data, representation_fn, settings.num_train, settings, rng
     )
@@ -86,16 +81,3 @@ def beta_vae(
         "betavae": float(model.score(x_eval, y_eval)),
         "betavae_train": float(model.score(x_train, y_train)),
     }
-
-
-METRIC = disentanglement_metric(
-    "betavae",
-    (
-        Key("betavae", "BetaVAE score (Higgins et al. 2017), dSprites", "higher", ("dsprites",)),
-        Key("betavae_train", "BetaVAE score of its classifier on its training pairs (diagnostic)"),
-    ),
-    BetaVAEProtocol,
-    lambda draws, settings, rng: beta_vae(
-        draws.ground_truth, draws.representation_fn, rng, **asdict(settings)
-    ),
-)

@@ -21,17 +21,12 @@ from joblib import Parallel, delayed
 from scipy.stats import entropy
 from sklearn.ensemble import GradientBoostingClassifier
 
-from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
+from gan_zoo.metrics.disentanglement.draws import Draws
 from gan_zoo.metrics.disentanglement.helpers import (
-    RandomState,
-    as_generator,
-    sample_train_test,
     sklearn_seed,
 )
 from gan_zoo.metrics.disentanglement.protocol import (
     DCIProtocol,
-    GroundTruthData,
-    RepresentationFn,
 )
 from gan_zoo.metrics.registry import Key
 
@@ -115,23 +110,30 @@ def completeness(r: np.ndarray) -> float:
     return _weighted(_one_minus_entropy(r, axis=0), r.sum(axis=0))
 
 
-def dci_from_codes(
-    codes: np.ndarray,
-    factors: np.ndarray,
-    codes_test: np.ndarray,
-    factors_test: np.ndarray,
-    settings: DCIProtocol,
-    random_state: RandomState,
-) -> dict:
-    """DCI of already-sampled train and test codes."""
+KEYS = (
+    Key(
+        "dci_disentanglement",
+        "DCI disentanglement (Eastwood & Williams 2018), dSprites",
+        "higher",
+        ("dsprites",),
+    ),
+    Key("dci_completeness", "DCI completeness, dSprites", "higher", ("dsprites",)),
+    Key(
+        "dci_informativeness",
+        "DCI informativeness (test accuracy), dSprites",
+        "higher",
+        ("dsprites",),
+    ),
+    Key("dci_informativeness_train", "DCI informativeness on the training draw (diagnostic)"),
+)
+
+
+def score(draws: Draws, settings: DCIProtocol, rng: np.random.Generator) -> dict:
+    """DCI of the draw's first ``num_train`` training and ``num_test`` held-out points."""
+    (codes, factors), (codes_test, factors_test) = draws.train, draws.test
     n, n_test = settings.num_train, settings.num_test
     r, train_acc, test_acc = importance_matrix(
-        codes[:n],
-        factors[:n],
-        codes_test[:n_test],
-        factors_test[:n_test],
-        settings,
-        as_generator(random_state),
+        codes[:n], factors[:n], codes_test[:n_test], factors_test[:n_test], settings, rng
     )
     return {
         "dci_disentanglement": disentanglement(r),
@@ -139,40 +141,3 @@ def dci_from_codes(
         "dci_informativeness": test_acc,
         "dci_informativeness_train": train_acc,
     }
-
-
-def dci(
-    ground_truth_data: GroundTruthData,
-    representation_fn: RepresentationFn,
-    random_state: RandomState,
-    **protocol: object,
-) -> dict:
-    """DCI on ``num_train`` training and ``num_test`` held-out points."""
-    settings = DCIProtocol.with_overrides(protocol)
-    train, test, rng = sample_train_test(
-        ground_truth_data, representation_fn, settings, random_state
-    )
-    return dci_from_codes(*train, *test, settings, rng)
-
-
-METRIC = disentanglement_metric(
-    "dci",
-    (
-        Key(
-            "dci_disentanglement",
-            "DCI disentanglement (Eastwood & Williams 2018), dSprites",
-            "higher",
-            ("dsprites",),
-        ),
-        Key("dci_completeness", "DCI completeness, dSprites", "higher", ("dsprites",)),
-        Key(
-            "dci_informativeness",
-            "DCI informativeness (test accuracy), dSprites",
-            "higher",
-            ("dsprites",),
-        ),
-        Key("dci_informativeness_train", "DCI informativeness on the training draw (diagnostic)"),
-    ),
-    DCIProtocol,
-    lambda draws, settings, rng: dci_from_codes(*draws.train, *draws.test, settings, rng),
-)

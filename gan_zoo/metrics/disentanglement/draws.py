@@ -1,4 +1,4 @@
-"""How a disentanglement metric plugs into the registry: one score function and its settings.
+"""What the disentanglement metrics score: a ground truth, a representation and their draws.
 
 MIG, SAP and DCI score i.i.d. (code, factor) samples, so every metric whose settings say
 ``shared_draw`` shares one training draw and one held-out draw (the largest ``num_train`` /
@@ -22,7 +22,6 @@ from gan_zoo.metrics.disentanglement.protocol import (
     MetricProtocol,
     RepresentationFn,
 )
-from gan_zoo.metrics.registry import Key, Metric, metrics
 
 #: the context entry the suite fills with a model's :class:`Draws`
 CONTEXT_KEY = "disentanglement"
@@ -40,7 +39,9 @@ class Draws:
     settings: dict[str, MetricProtocol]
     streams: dict[str, np.random.Generator]
     codes_rng: np.random.Generator
-    _shared: tuple[Codes, Codes] | None = field(default=None, repr=False)
+    scored: tuple[str, ...] | None = None  # the metrics this draw serves (None: every one)
+    _train: Codes | None = field(default=None, repr=False)
+    _test: Codes | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -48,74 +49,50 @@ class Draws:
         ground_truth: GroundTruthData,
         representation_fn: RepresentationFn,
         rng: np.random.Generator,
-        overrides: Mapping[str, Mapping[str, Any]],
+        settings: Mapping[str, MetricProtocol],
+        scored: tuple[str, ...] | None = None,
     ) -> Draws:
-        names = [m.name for m in disentanglement_metrics()]
+        """Each metric's stream, in the order of ``settings`` (the registry's order)."""
+        names = list(settings)
         streams = spawn(rng, len(names))
-        settings = {
-            m.name: m.settings.with_overrides(overrides.get(m.name, {}))
-            for m in disentanglement_metrics()
-        }
         return cls(
             ground_truth,
             representation_fn,
-            settings,
+            dict(settings),
             dict(zip(names[1:], streams[1:], strict=True)),
             streams[0],
+            scored,
         )
 
-    def _draw(self) -> tuple[Codes, Codes]:
-        if self._shared is None:
-            shared = [s for s in self.settings.values() if getattr(s, "shared_draw", False)]
-            batch = shared[0].representation_batch_size
-            num_train = max(s.num_train for s in shared)
-            num_test = max(getattr(s, "num_test", 0) for s in shared)
-            gt, fn = self.ground_truth, self.representation_fn
-            train = sample_codes(gt, fn, num_train, self.codes_rng, batch)
-            test = sample_codes(gt, fn, num_test, self.codes_rng, batch)
-            self._shared = (train, test)
-        return self._shared
+    def _sharing(self) -> list[MetricProtocol]:
+        return [
+            s
+            for name, s in self.settings.items()
+            if getattr(s, "shared_draw", False) and (self.scored is None or name in self.scored)
+        ]
 
     @property
     def train(self) -> Codes:
-        return self._draw()[0]
+        """The shared training draw (the largest ``num_train`` its metrics ask for)."""
+        if self._train is None:
+            shared = self._sharing()
+            num = max(s.num_train for s in shared)
+            self._train = self._sample(num, shared[0].representation_batch_size)
+        return self._train
 
     @property
     def test(self) -> Codes:
-        return self._draw()[1]
+        """The shared held-out draw, made after the training draw from the same stream."""
+        if self._test is None:
+            self.train  # noqa: B018  (the training draw comes first in the stream)
+            shared = self._sharing()
+            num = max(getattr(s, "num_test", 0) for s in shared)
+            self._test = self._sample(num, shared[0].representation_batch_size)
+        return self._test
+
+    def _sample(self, num: int, batch: int) -> Codes:
+        return sample_codes(self.ground_truth, self.representation_fn, num, self.codes_rng, batch)
 
     def score(self, name: str, fn: ScoreFn) -> Mapping[str, float]:
         rng = self.streams.get(name, self.codes_rng)
         return fn(self, self.settings[name], rng)
-
-
-def disentanglement_metric(
-    name: str, keys: tuple[Key, ...], settings: type[MetricProtocol], score: ScoreFn
-) -> Metric:
-    """A registry entry for a dSprites disentanglement metric (register it to use it)."""
-
-    def compute(model: Any, samples: Any, dataset: str, context: Any) -> Mapping[str, float]:
-        def build() -> Draws:
-            from gan_zoo.metrics.dsprites_scoring import model_draws
-
-            return model_draws(model, samples, context)
-
-        return context.shared(CONTEXT_KEY, build).score(name, score)
-
-    return Metric(
-        name=name,
-        keys=keys,
-        datasets=("dsprites",),
-        needs=("model",),  # the representation is the model's encoder or its post-hoc one
-        compute=compute,
-        settings=settings,
-    )
-
-
-def disentanglement_metrics() -> list[Metric]:
-    """The registered disentanglement metrics, in registry order."""
-    return [
-        m
-        for m in metrics()
-        if isinstance(m.settings, type) and issubclass(m.settings, MetricProtocol)
-    ]

@@ -13,15 +13,10 @@ with the library whenever no dimension is pruned.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import numpy as np
 
-from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
+from gan_zoo.metrics.disentanglement.draws import Draws
 from gan_zoo.metrics.disentanglement.helpers import (
-    RandomState,
-    as_generator,
-    check_ground_truth,
     encode_factors,
     num_factors,
     sample_codes,
@@ -80,17 +75,17 @@ def _accuracy(votes: np.ndarray, classifier: np.ndarray) -> float:
     return float(votes[classifier, np.arange(votes.shape[1])].sum() / votes.sum())
 
 
-def factor_vae(
-    ground_truth_data: GroundTruthData,
-    representation_fn: RepresentationFn,
-    random_state: RandomState,
-    **protocol: object,
-) -> dict:
+KEYS = (
+    Key("factorvae", "FactorVAE score (Kim & Mnih 2018), dSprites", "higher", ("dsprites",)),
+    Key("factorvae_train", "FactorVAE score of the majority-vote classifier's training votes"),
+    Key("factorvae_num_active_dims", "FactorVAE: code dimensions kept after pruning (count)"),
+)
+
+
+def score(draws: Draws, settings: FactorVAEProtocol, rng: np.random.Generator) -> dict:
     """FactorVAE score; ``factorvae`` is the eval accuracy, also train accuracy and the
     number of dimensions kept after pruning."""
-    settings = FactorVAEProtocol.with_overrides(protocol)
-    check_ground_truth(ground_truth_data)
-    rng = as_generator(random_state)
+    ground_truth_data, representation_fn = draws.ground_truth, draws.representation_fn
     codes, _ = sample_codes(
         ground_truth_data,
         representation_fn,
@@ -111,17 +106,3 @@ def factor_vae(
         "factorvae_train": _accuracy(train_votes, classifier),
         "factorvae_num_active_dims": int(active.sum()),
     }
-
-
-METRIC = disentanglement_metric(
-    "factorvae",
-    (
-        Key("factorvae", "FactorVAE score (Kim & Mnih 2018), dSprites", "higher", ("dsprites",)),
-        Key("factorvae_train", "FactorVAE score of the majority-vote classifier's training votes"),
-        Key("factorvae_num_active_dims", "FactorVAE: code dimensions kept after pruning (count)"),
-    ),
-    FactorVAEProtocol,
-    lambda draws, settings, rng: factor_vae(
-        draws.ground_truth, draws.representation_fn, rng, **asdict(settings)
-    ),
-)

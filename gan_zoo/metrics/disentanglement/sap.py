@@ -15,17 +15,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-from gan_zoo.metrics.disentanglement.draws import disentanglement_metric
+from gan_zoo.metrics.disentanglement.draws import Draws
 from gan_zoo.metrics.disentanglement.helpers import (
-    RandomState,
-    as_generator,
-    sample_train_test,
     sklearn_seed,
     top_two_gap,
 )
 from gan_zoo.metrics.disentanglement.protocol import (
-    GroundTruthData,
-    RepresentationFn,
     SAPProtocol,
 )
 from gan_zoo.metrics.registry import Key
@@ -81,51 +76,21 @@ def sap_score_matrix(
     return scores
 
 
-def sap_from_codes(
-    codes: np.ndarray,
-    factors: np.ndarray,
-    codes_test: np.ndarray,
-    factors_test: np.ndarray,
-    settings: SAPProtocol,
-    random_state: RandomState,
-) -> dict:
-    """SAP of already-sampled train and test codes; returns ``{"sap": ...}``."""
+KEYS = (
+    Key(
+        "sap",
+        "separated attribute predictability (Kumar et al. 2018), dSprites",
+        "higher",
+        ("dsprites",),
+    ),
+)
+
+
+def score(draws: Draws, settings: SAPProtocol, rng: np.random.Generator) -> dict:
+    """SAP of the draw's first ``num_train`` training and ``num_test`` held-out points."""
+    (codes, factors), (codes_test, factors_test) = draws.train, draws.test
     n, n_test = settings.num_train, settings.num_test
     scores = sap_score_matrix(
-        codes[:n],
-        factors[:n],
-        codes_test[:n_test],
-        factors_test[:n_test],
-        settings,
-        as_generator(random_state),
+        codes[:n], factors[:n], codes_test[:n_test], factors_test[:n_test], settings, rng
     )
     return {"sap": float(np.mean(top_two_gap(scores)))}
-
-
-def sap(
-    ground_truth_data: GroundTruthData,
-    representation_fn: RepresentationFn,
-    random_state: RandomState,
-    **protocol: object,
-) -> dict:
-    """SAP score on ``num_train`` training and ``num_test`` held-out points."""
-    settings = SAPProtocol.with_overrides(protocol)
-    train, test, rng = sample_train_test(
-        ground_truth_data, representation_fn, settings, random_state
-    )
-    return sap_from_codes(*train, *test, settings, rng)
-
-
-METRIC = disentanglement_metric(
-    "sap",
-    (
-        Key(
-            "sap",
-            "separated attribute predictability (Kumar et al. 2018), dSprites",
-            "higher",
-            ("dsprites",),
-        ),
-    ),
-    SAPProtocol,
-    lambda draws, settings, rng: sap_from_codes(*draws.train, *draws.test, settings, rng),
-)

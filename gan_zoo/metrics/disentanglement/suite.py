@@ -12,9 +12,23 @@ from typing import Any
 
 from gan_zoo.errors import ConfigError
 from gan_zoo.metrics.context import EvalContext
-from gan_zoo.metrics.disentanglement.draws import CONTEXT_KEY, Draws, disentanglement_metrics
+from gan_zoo.metrics.disentanglement.draws import CONTEXT_KEY, Draws
 from gan_zoo.metrics.disentanglement.helpers import RandomState, as_generator, check_ground_truth
-from gan_zoo.metrics.disentanglement.protocol import GroundTruthData, RepresentationFn
+from gan_zoo.metrics.disentanglement.protocol import (
+    GroundTruthData,
+    MetricProtocol,
+    RepresentationFn,
+)
+from gan_zoo.metrics.registry import Metric, metrics
+
+
+def disentanglement_metrics() -> list[Metric]:
+    """The registered disentanglement metrics (those with protocol settings), registry order."""
+    return [
+        m
+        for m in metrics()
+        if isinstance(m.settings, type) and issubclass(m.settings, MetricProtocol)
+    ]
 
 
 def settings_by_metric() -> dict[str, type]:
@@ -48,29 +62,45 @@ def make_draws(
     ground_truth_data: GroundTruthData,
     representation_fn: RepresentationFn,
     random_state: RandomState,
+    scored: tuple[str, ...] | None = None,
     **protocol: Any,
 ) -> Draws:
     """What the metrics score, with ``protocol`` overrides applied (checked up front)."""
     check_ground_truth(ground_truth_data)
-    return Draws.create(
-        ground_truth_data,
-        representation_fn,
-        as_generator(random_state),
-        split_overrides(protocol),
-    )
+    overrides = split_overrides(protocol)
+    settings = {
+        m.name: m.settings.with_overrides(overrides.get(m.name, {}))
+        for m in disentanglement_metrics()
+    }
+    rng = as_generator(random_state)
+    return Draws.create(ground_truth_data, representation_fn, rng, settings, scored)
 
 
 def compute_all(
     ground_truth_data: GroundTruthData,
     representation_fn: RepresentationFn,
     random_state: RandomState,
+    only: Iterable[str] | None = None,
     **protocol: Any,
 ) -> dict:
-    """Every registered metric in one flat dict; identical for the same seed and settings.
+    """Every registered metric (or the ``only`` ones, by name) in one flat dict.
 
-    Runs each metric's ordinary compute function on a context that already holds the draws.
+    The one way to score a representation outside an evaluation: each metric's own score
+    function runs on draws made as the suite makes them, so a metric scored alone gets the
+    same random stream, and the same score, as it does among all of them.
     """
-    return score_draws(make_draws(ground_truth_data, representation_fn, random_state, **protocol))
+    names = None
+    if only is not None:
+        registered = [m.name for m in disentanglement_metrics()]
+        unknown = sorted(set(only) - set(registered))
+        if unknown:
+            raise ConfigError(
+                f"no disentanglement metric {', '.join(unknown)}; registered: "
+                f"{', '.join(registered)}"
+            )
+        names = tuple(name for name in registered if name in set(only))
+    draws = make_draws(ground_truth_data, representation_fn, random_state, names, **protocol)
+    return score_draws(draws, names)
 
 
 def score_draws(draws: Draws, names: Iterable[str] | None = None) -> dict:
