@@ -7,6 +7,7 @@ wherever it executes. Failures become records with a status and an error; they n
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -20,19 +21,21 @@ from typing import Any
 import torch
 
 from benchmarks.environment import device_description, git_commit, versions
+from benchmarks.kept_result import ForcedRerun
 from benchmarks.plan import RunSpec
-from benchmarks.records import read_record, write_record
+from benchmarks.records import read_record, record_path, write_record
 from benchmarks.run_lock import RunLock
 from gan_zoo.data import load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
-from gan_zoo.io import WriteError
+from gan_zoo.io import WriteError, atomic_write_json
 from gan_zoo.metrics.registry import floors
 from gan_zoo.progress import set_progress
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import train_run
 from gan_zoo.train.callbacks import Clock, StepCallback
 from gan_zoo.train.checkpoints import CheckpointFiles
+from gan_zoo.train.stop_signals import exit_code
 
 logger = logging.getLogger(__name__)
 DONE = ("complete",)
@@ -51,6 +54,17 @@ def runs_root(out: Path) -> Path:
 def cached_dataset(name: str, data_root: str | None) -> ImageDataset:
     """Each dataset is loaded once per process, however many runs use it."""
     return load_dataset(name, "train", root=data_root)
+
+
+def verify_plan_data(name: str, data_root: str | None) -> None:
+    """Load every split of the plan's dataset once (each file checked against its official
+    MD5), so damaged or missing data is found before the first run, not at its evaluation."""
+    from gan_zoo.data import splits
+
+    cached_dataset(name, data_root)
+    for split in splits(name):
+        if split != "train":
+            load_dataset(name, split, root=data_root)
 
 
 def evaluate_model(
@@ -73,6 +87,8 @@ class RunServices:
     """
 
     dataset: Callable[[str, str | None], ImageDataset] = cached_dataset
+    #: every data file of the plan, checked before its first run
+    verify: Callable[[str, str | None], None] = verify_plan_data
     evaluate: Callable[..., tuple[dict[str, float], dict[str, Any]]] = evaluate_model
     callbacks: tuple[StepCallback, ...] = ()
     clock: Clock = time.perf_counter
@@ -107,27 +123,80 @@ def execute_run(
     if not force and (done := complete_record(out, spec.run_id)) is not None:
         return done
     run_dir = runs_root(out) / spec.run_id
+    options = evaluation_options(num_samples, inception, inception_weights)
     with RunLock(run_dir.parent / f"{spec.run_id}.lock") as lock:
         if not lock.acquired:
             return locked_record(spec, lock)
         if not force and (done := complete_record(out, spec.run_id)) is not None:
             return done  # finished by the process that held it while this one planned
-        record = _train_and_evaluate(
-            spec,
-            out,
-            run_dir,
-            data_root,
-            device,
-            force,
-            progress,
-            num_samples,
-            inception,
-            inception_weights,
-            log,
-        )
-        if write:
+        rerun = ForcedRerun(out, run_dir, spec.run_id) if force else None
+        if rerun is not None:
+            rerun.start()
+        record = None
+        try:
+            record = None if force else kept_evaluation(run_dir, options)
+            if record is None:
+                record = _train_and_evaluate(
+                    spec,
+                    out,
+                    run_dir,
+                    data_root,
+                    device,
+                    progress,
+                    num_samples,
+                    inception,
+                    inception_weights,
+                    log,
+                )
+        finally:
+            writable = rerun is None or rerun.finish(record)
+        if not writable:
+            record["error"] = (
+                f"{record.get('error') or record['status']}; the previous complete record "
+                f"{record_path(out, spec.run_id)} is kept"
+            )
+            record["unwritten"] = True  # no executor writes it over the complete one
+        elif write:
             write_record(out, record)
+            (run_dir / PENDING).unlink(missing_ok=True)
     return record
+
+
+#: a finished evaluation's record, kept in the run folder until the record itself is written
+PENDING = "result.json"
+
+
+def evaluation_options(
+    num_samples: int, inception: bool, inception_weights: str | None
+) -> dict[str, Any]:
+    """What an evaluation depends on besides the run: a kept one is reused only if they match."""
+    return {
+        "num_samples": num_samples,
+        "inception": inception,
+        "inception_weights": inception_weights,
+    }
+
+
+def keep_evaluation(run_dir: Path, record: dict[str, Any], options: dict[str, Any]) -> None:
+    """Write a finished evaluation's record into the run folder, before anything else."""
+    atomic_write_json(run_dir / PENDING, {**record, "evaluation_options": options})
+
+
+def kept_evaluation(run_dir: Path, options: dict[str, Any]) -> dict[str, Any] | None:
+    """The record of an evaluation that finished but was never written to ``records/`` (a full
+    disk, a signal while writing), if it was made with ``options``; the rerun only writes it."""
+    path = run_dir / PENDING
+    if not path.is_file():
+        return None
+    try:
+        kept = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        logger.warning("kept evaluation %s is unreadable (%s); evaluating again", path, exc)
+        return None
+    if kept.pop("evaluation_options", None) != options or kept.get("status") != "complete":
+        return None
+    logger.warning("%s: writing the record of the evaluation kept in %s", kept.get("run_id"), path)
+    return kept
 
 
 def locked_record(spec: RunSpec, lock: RunLock) -> dict[str, Any]:
@@ -182,8 +251,9 @@ def execute_group(
         if todo:
             records.update(_train_fused(todo, out, data_root, device, force, progress, options))
             if write:
-                for spec, _ in todo:
+                for spec, run_dir in todo:
                     write_record(out, records[spec.run_id])
+                    (run_dir / PENDING).unlink(missing_ok=True)
     return [records[spec.run_id] for spec in specs]
 
 
@@ -283,16 +353,12 @@ def _train_and_evaluate(
     run_dir: Path,
     data_root: str | None,
     device: str | None,
-    force: bool,
     progress: bool,
     num_samples: int,
     inception: bool,
     inception_weights: str | None,
     log: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    if force:
-        CheckpointFiles(run_dir).clear()
-        (run_dir / "history.csv").unlink(missing_ok=True)
     config = spec.config(device)  # the one resolution the build, the trainer and the record read
     record = base_record(spec, config)
     services = SERVICES
@@ -401,17 +467,27 @@ def finish_record(
     if result.status == "complete":
         services = SERVICES
         t0 = services.clock()
-        record["metrics"], record["details"] = services.evaluate(
-            model,
-            dataset,
-            run_dir,
-            seed=spec.seed,
-            root=data_root,
-            num_samples=num_samples,
-            inception=inception,
-            inception_weights=inception_weights,
-        )
+        try:
+            record["metrics"], record["details"] = services.evaluate(
+                model,
+                dataset,
+                run_dir,
+                seed=spec.seed,
+                root=data_root,
+                num_samples=num_samples,
+                inception=inception,
+                inception_weights=inception_weights,
+            )
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
+            record.update(
+                status="interrupted",
+                error="interrupted during the evaluation; the rerun evaluates again",
+                signal=exit_code(stop) - 128,
+            )
+            return
         record["eval_seconds"] = round(services.clock() - t0, 2)
+        options = evaluation_options(num_samples, inception, inception_weights)
+        keep_evaluation(run_dir, record, options)  # before anything that can still fail
         # what real data scores on this dataset at this sample count (cached per judge)
         if reference := floors(spec.dataset, data_root, num_samples):
             record["floors"] = reference
@@ -420,3 +496,4 @@ def finish_record(
         # the earlier record measured (a real run is never timed at exactly 0 s)
         if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
             record["train_seconds"] = prev["train_seconds"]
+        keep_evaluation(run_dir, record, options)

@@ -98,7 +98,7 @@ def run_ray(
             for ref in done:
                 pending.pop(ref)
                 record = ray.get(ref)
-                if not record.get("skipped"):
+                if not record.get("skipped") and not record.get("unwritten"):
                     write_record(out, record)
                 yield record
     except BaseException:

@@ -33,7 +33,7 @@ def read_record(out: Path, run_id: str) -> dict[str, Any] | None:
 
 
 def write_record(out: Path, record: dict[str, Any]) -> Path:
-    clean = {k: v for k, v in record.items() if k != "skipped"}
+    clean = {k: v for k, v in record.items() if k not in ("skipped", "unwritten")}
     return atomic_write_json(record_path(out, record["run_id"]), clean)
 
 

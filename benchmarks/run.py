@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -103,17 +104,44 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def check_out_writable(out: Path) -> None:
-    """Fail before anything is written if ``out`` cannot be created or written."""
-    probe = out
-    while not probe.exists():
-        if probe.parent == probe:
-            break
+def check_writable(folder: Path, option: str) -> None:
+    """Write a probe file where ``folder`` is (or would be made), or fail before any work.
+
+    A real write, not permission bits (root passes every ``os.access`` test, and a read-only
+    mount or /proc answers only when written to); a folder not made yet is probed in its
+    nearest existing parent and not created here.
+    """
+    probe = Path(folder)
+    while not probe.exists() and probe.parent != probe:
         probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise ConfigError(f"--out {out}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"--out {out}: {probe} is not writable")
+    if not probe.is_dir():
+        raise ConfigError(f"{option} {folder}: {probe} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=probe, prefix=".gan-zoo-probe-") as handle:
+            handle.write(b"\0" * PROBE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {folder}: cannot write in {probe} ({exc.strerror or exc}); "
+            "choose a writable folder"
+        ) from None
+
+
+#: the probe file's size: a full disk still creates empty files, but not this
+PROBE_BYTES = 1 << 16
+
+
+def check_folders(out: Path) -> None:
+    """The records, run and cache folders all take a probe file before the first run."""
+    from benchmarks.execute import runs_root
+    from gan_zoo.paths import CACHE_ENV, cache_root
+
+    check_writable(out, "--out")
+    runs = runs_root(out)
+    if os.environ.get("GAN_ZOO_RUNS"):
+        check_writable(runs, "GAN_ZOO_RUNS")
+    check_writable(cache_root(), CACHE_ENV if os.environ.get(CACHE_ENV) else "the cache folder")
 
 
 def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
@@ -150,6 +178,16 @@ def print_listing() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Plan, check and run; Ctrl-C or SIGTERM at any stage ends with 130 or 143."""
+    try:
+        with sigterm_raises():
+            return _main(argv)
+    except KeyboardInterrupt as exc:  # while planning (the runs handle their own)
+        print("interrupted before any run started; run the same command again", file=sys.stderr)
+        return exit_code(exc)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -179,13 +217,19 @@ def main(argv: list[str] | None = None) -> int:
             for spec in specs:
                 print(spec.run_id)
             return 0
-        check_out_writable(args.out)
         if args.executor == "local":  # option combinations this device cannot run, up front
             check_specs_on_device(specs, args.device)
-        if args.executor == "local":  # fail fast on missing data, before any run starts
+        check_folders(args.out)
+        if args.data_root is not None and not Path(args.data_root).expanduser().is_dir():
+            raise ConfigError(
+                f"--data-root {args.data_root} does not exist (it is never created); point it "
+                "at the folder that holds the data (e.g. MNIST/raw/), or leave it out to use "
+                "GAN_ZOO_DATA"
+            )
+        if args.executor == "local":  # every data file of the plan, before any run starts
             from benchmarks.execute import SERVICES
 
-            SERVICES.dataset(args.dataset, args.data_root)
+            SERVICES.verify(args.dataset, args.data_root)
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -233,7 +277,7 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         )
         return exit_code(exc)
     except WriteError as exc:
-        print(f"error: {exc}; free space or fix the folder, then run again", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return WRITE_FAILED
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -69,7 +69,12 @@ def write_error(path: Path, cause: OSError) -> WriteError:
     reason = cause.strerror or os.strerror(cause.errno or 0)
     name = errno.errorcode.get(cause.errno or 0, "")
     kept = f"; the previous {path.name} is kept" if path.exists() else ""
-    return WriteError(f"cannot write {path}: {reason}" + (f" ({name})" if name else "") + kept)
+    return WriteError(
+        f"cannot write {path}: {reason}"
+        + (f" ({name})" if name else "")
+        + kept
+        + "; make room or fix the folder, then run the same command again"
+    )
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import math
 import os
 import platform
@@ -81,7 +82,9 @@ def synthetic_runs(monkeypatch):
         assert name == "mnist", f"the run asked for the dataset {name!r}"
         return data
 
-    services = RunServices(dataset=fake_dataset, evaluate=fake_evaluate)
+    services = RunServices(
+        dataset=fake_dataset, evaluate=fake_evaluate, verify=lambda name, root: None
+    )
     monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
     return evaluated
 
@@ -110,8 +113,10 @@ def _record(out: Path, run_id: str = RUN) -> dict:
     return json.loads((out / "records" / f"{run_id}.json").read_text())
 
 
-def _probe(out: Path, *extra: str, kill: bool = False) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PROBE_SYNTHETIC": "1", "OMP_NUM_THREADS": "1"}
+def _probe(
+    out: Path, *extra: str, kill: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PROBE_SYNTHETIC": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     if kill:
         env["PROBE_KILL_AFTER_CHECKPOINT"] = "1"
     cmd = [sys.executable, str(ROOT / "tests" / "cli_probe.py"), *FAST, "--out", str(out), *extra]
@@ -575,17 +580,19 @@ def test_a_rerun_that_only_evaluates_keeps_the_training_time_on_record(
     assert record["train_seconds"] == failed["train_seconds"]
 
 
-def test_force_forgets_the_old_checkpoints_and_history_even_when_the_new_run_fails(
+def test_force_forgets_the_old_checkpoints_and_history_of_a_run_that_never_completed(
     tmp_path, synthetic_runs, monkeypatch
 ):
-    """Otherwise the old run's history.csv would sit beside the new run's failed record."""
+    """With no complete result to keep, the old run's history.csv must not sit beside the new
+    run's failed record."""
     from gan_zoo.train.checkpoints import CheckpointFiles
 
-    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    with monkeypatch.context() as scoped:
+        _serve(scoped, callbacks=(_at_step(20, _kill(signal.SIGINT)),))
+        assert main([*FAST, "--out", str(tmp_path)]) == 130
     run_dir = tmp_path / "runs" / RUN
     files = CheckpointFiles(run_dir)
-    assert files.current.exists() and files.previous.exists()
-    assert (run_dir / "history.csv").exists()
+    assert files.current.exists() and (run_dir / "history.csv").exists()
 
     def crash(*args, **kwargs):
         raise RuntimeError("boom before the first checkpoint")
@@ -657,3 +664,164 @@ def test_a_full_disk_at_a_write_stops_the_plan_in_one_line_exit_74_keeping_the_l
     monkeypatch.setattr(io.os, "fsync", real)  # space again
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert _record(tmp_path)["status"] == "complete"
+
+
+# --- a signal at each stage of a run, in a real process ----------------------------------------
+
+#: what the rerun after a signal at each stage still has to do: the steps it trains (as the
+#: probe prints them) and whether it evaluates
+RERUN_WORK = {
+    "planning": ("0..30 (30)", True),
+    "training": ("15..30 (15)", True),
+    "evaluation": ("none (0)", True),
+    "record": ("none (0)", False),
+}
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("stage", list(RERUN_WORK))
+def test_a_signal_at_any_stage_exits_128_plus_it_and_the_rerun_finishes_the_work(
+    tmp_path, stage, signame
+):
+    """Ctrl-C (SIGINT) or a scheduler's SIGTERM while the plan is made, during training, during
+    the evaluation or as the record is written: no traceback, exit 130 or 143, a record that
+    says what happened, and the same command then does only the work that is left."""
+    signum = getattr(signal, signame)
+    out = tmp_path / "out"
+    victim = _probe(out, env={"PROBE_SIGNAL": f"{stage}:{signame}"})
+    assert victim.returncode == 128 + signum, victim.stderr
+    assert "Traceback" not in victim.stderr and "interrupted" in victim.stderr
+    run_dir, record_file = out / "runs" / RUN, out / "records" / f"{RUN}.json"
+    if stage == "planning":
+        assert not run_dir.exists() and not record_file.exists()
+    elif stage in ("training", "evaluation"):
+        record = _record(out)
+        assert (record["status"], record["signal"]) == ("interrupted", signum)
+        steps = 15 if stage == "training" else 30
+        assert record["steps"] == steps
+        saved = torch.load(run_dir / "checkpoint.pt", weights_only=False)
+        assert (saved["step"], saved["status"]) == (
+            steps,
+            "interrupted" if stage == "training" else "complete",
+        )
+    else:  # the evaluation finished; its record waits in the run folder
+        assert not record_file.exists()
+        kept = json.loads((run_dir / "result.json").read_text())
+        assert kept["status"] == "complete" and kept["metrics"]["fid"] == 1.0
+
+    rerun = _probe(out)
+    assert rerun.returncode == 0, rerun.stderr
+    trained, evaluates = RERUN_WORK[stage]
+    assert f"probe: trained steps {trained}" in rerun.stderr
+    assert ("probe: evaluated" in rerun.stderr) == evaluates
+    record = _record(out)
+    assert record["status"] == "complete" and record["metrics"]["fid"] == 1.0
+    assert not (run_dir / "result.json").exists()
+
+
+# --- a disk that fills up, on a real small file system ------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """``small_disk(size)``: a tmpfs of that size (CI runs as root), unmounted after the test;
+    the test is skipped, with the reason, where mounting is refused."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        disk = tmp_path / f"disk-{size}"
+        disk.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip() or 'refused'}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+#: a smoke gan checkpoint (batch 16) is 159 MB: two fit in 400 MB, the filler takes the rest
+ROOM_FOR_TWO = "400m"
+
+
+def test_a_disk_that_fills_during_training_stops_in_one_line_and_the_rerun_resumes(
+    tmp_path, small_disk
+):
+    """GAN_ZOO_RUNS on a small file system that fills after the first checkpoint: the second
+    save is refused in one line naming the file (exit 74), checkpoint.pt still holds step 15,
+    and once there is room again the same command resumes from step 15 and completes."""
+    disk = small_disk(ROOM_FOR_TWO)
+    out, filler = tmp_path / "out", disk / "filler"
+    env = {"GAN_ZOO_RUNS": str(disk), "PROBE_FILL": str(filler)}
+    victim = _probe(out, env=env)
+    assert victim.returncode == 74, victim.stderr
+    error = [line for line in victim.stderr.splitlines() if line.startswith("error:")]
+    checkpoint = disk / RUN / "checkpoint.pt"
+    assert len(error) == 1 and "Traceback" not in victim.stderr
+    assert f"cannot write {checkpoint}: No space left on device (ENOSPC)" in error[0]
+    assert torch.load(checkpoint, weights_only=False)["step"] == 15
+    assert not (out / "records" / f"{RUN}.json").exists()
+
+    filler.unlink()
+    env.pop("PROBE_FILL")
+    rerun = _probe(out, env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "probe: trained steps 15..30 (15)" in rerun.stderr
+    assert _record(out)["status"] == "complete"
+
+
+def test_a_disk_too_small_for_two_checkpoints_is_refused_before_the_first_step(
+    tmp_path, small_disk
+):
+    """A 3 MB file system: found before training, not at the first checkpoint with torch's
+    'unexpected pos' error and a chained traceback."""
+    disk = small_disk("3m")
+    victim = _probe(tmp_path / "out", env={"GAN_ZOO_RUNS": str(disk)})
+    assert victim.returncode == 74, victim.stderr
+    error = [line for line in victim.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "Traceback" not in victim.stderr
+    assert f"not enough space in {disk / RUN}" in error[0] and "two checkpoints" in error[0]
+    assert "probe: trained steps none (0)" in victim.stderr
+
+
+# --- --force and the last good result -----------------------------------------------------------
+
+
+def test_force_over_a_complete_record_keeps_it_when_the_rerun_fails(
+    tmp_path, synthetic_runs, monkeypatch, capsys, caplog
+):
+    """The forced rerun's evaluation fails: the complete record, its checkpoints, history and
+    samples are all still there, and the runner says where; a forced rerun that completes then
+    replaces them."""
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "runs" / RUN
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+    record = _record(tmp_path)
+    assert {"checkpoint.pt", "checkpoint.prev.pt", "history.csv"} <= set(before)
+
+    def failing_evaluation(*args, **kwargs):
+        raise RuntimeError("the judge broke")
+
+    _serve(monkeypatch, evaluate=failing_evaluation)
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING, logger="benchmarks.kept_result"):
+        assert main([*FAST, "--out", str(tmp_path), "--force"]) == 1
+    captured = capsys.readouterr()
+    assert _record(tmp_path) == record
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
+    assert not (run_dir / "previous").exists()
+    said = [r.getMessage() for r in caplog.records if r.name == "benchmarks.kept_result"]
+    assert f"stays in {tmp_path / 'records' / (RUN + '.json')}" in said[0]
+    assert "the previous complete record" in captured.out and "is kept" in captured.out
+
+    evaluated = []
+    _serve(monkeypatch, evaluate=lambda *a, **k: (evaluated.append(1), ({"fid": 3.0}, {}))[1])
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert _record(tmp_path)["metrics"] == {"fid": 3.0} and evaluated == [1]
+    assert not (run_dir / "previous").exists()

@@ -17,6 +17,7 @@ import numpy as np
 from gan_zoo.data.checksums import md5_file
 from gan_zoo.data.dsprites_factors import IMAGE_SIZE, NUM_IMAGES
 from gan_zoo.data.folders import is_writable
+from gan_zoo.digest_cache import set_aside
 from gan_zoo.errors import DataError
 from gan_zoo.io import atomic_write, atomic_write_json
 from gan_zoo.paths import cache_root, data_root
@@ -38,14 +39,17 @@ def _sidecar(path: Path) -> Path:
 def read_cache(folder: Path, count: int = NUM_IMAGES) -> tuple[np.ndarray, Path, str] | None:
     """The cached images (count, 64, 64) uint8 0/255, the file and its MD5; None if absent or bad."""
     path = folder / CACHE_NAME
+    if not path.is_file():
+        return None
     try:
         recorded = json.loads(_sidecar(path).read_text())["md5"]
-        if not path.is_file() or md5_file(path) != recorded:
-            return None
+        if md5_file(path) != recorded:
+            raise ValueError(f"its MD5 is not the recorded {recorded}")
         packed = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if packed.shape != (count, IMAGE_SIZE, IMAGE_SIZE // 8) or packed.dtype != np.uint8:
+        if packed.shape != (count, IMAGE_SIZE, IMAGE_SIZE // 8) or packed.dtype != np.uint8:
+            raise ValueError(f"it holds {packed.dtype} {packed.shape}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        set_aside(path, exc, companions=(_sidecar(path),))
         return None
     images = np.unpackbits(packed, axis=-1)
     del packed

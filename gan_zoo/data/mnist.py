@@ -86,6 +86,14 @@ def _reason(error: BaseException) -> str:
 def download(name: str, root: str | os.PathLike[str] | None = None) -> None:
     """Fetch the raw files through torchvision; any failure becomes one clear ``DataError``."""
     folder = raw_folder(name, root)
+    base = data_root(root)
+    if not base.is_dir():  # never made here: a typo in --data-root must not become a folder
+        raise DataError(
+            f"the data root {base} does not exist; {name} is expected in {folder} "
+            f"({', '.join(ALL_FILES)}). Create {base} to let gan-zoo download it there, or "
+            "point --data-root (GAN_ZOO_DATA) at the folder that has "
+            f"{SOURCES[name].folder}/raw/"
+        )
     if not is_writable(folder):
         raise DataError(_missing_message(name, folder, f"{folder} is not writable"))
     import torchvision.datasets

@@ -18,6 +18,7 @@ IS over 10 splits.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from pathlib import Path
@@ -31,7 +32,9 @@ from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorIncepti
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from gan_zoo.devices import pick_device
+from gan_zoo.digest_cache import set_aside
 from gan_zoo.errors import DataError
+from gan_zoo.io import load_tensors
 from gan_zoo.metrics.density_coverage import density_coverage
 from gan_zoo.metrics.judge import (
     DEFAULT_SEED,
@@ -158,6 +161,33 @@ def fidelity_cache() -> Path:
     return cache_root() / "fidelity"
 
 
+# cache files already read back whole in this process, by (path, mtime, size)
+_VERIFIED: set[tuple[str, int, int]] = set()
+
+
+def verify_cached_statistics(reference_name: str) -> None:
+    """Read back each cached file of this reference with ``weights_only=True`` first.
+
+    torch-fidelity reads its cache with an unrestricted ``torch.load`` and fails on a damaged
+    file with an error that does not name it, on every rerun; a file that does not load is set
+    aside here with a warning naming it, and torch-fidelity recomputes it from the test split.
+    """
+    folder = fidelity_cache()
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob(f"{glob.escape(reference_name)}-*.pt")):
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key in _VERIFIED:
+            continue
+        try:
+            load_tensors(path)
+        except Exception as exc:  # a damaged zip, a foreign pickle
+            set_aside(path, exc)
+            continue
+        _VERIFIED.add(key)
+
+
 def _calculate(
     fake: Images,
     reference: Images,
@@ -170,6 +200,8 @@ def _calculate(
     seed: int,
 ) -> dict[str, float]:
     """One torch-fidelity call: features of ``fake`` computed, of ``reference`` cached."""
+    if reference_name is not None:
+        verify_cached_statistics(reference_name)
     n = min(len(fake), len(reference))
     raw = torch_fidelity.calculate_metrics(
         input1=UInt8Images(fake, channels),

@@ -372,6 +372,7 @@ def get_judge(
         lambda: _train_and_store(
             recipe, train, load_dataset(dataset_name, split="test", root=root), dev, verbose
         ),
+        companions=(meta_path(checkpoint_path(recipe)),),
     )
     _LOADED[key] = judge
     return judge

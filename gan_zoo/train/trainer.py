@@ -37,6 +37,7 @@ from gan_zoo.train.divergence import DivergenceWatch
 from gan_zoo.train.history import History
 from gan_zoo.train.probe import Curve, Probe
 from gan_zoo.train.seeding import rng_states, set_rng_states
+from gan_zoo.train.space import check_room, checkpoint_bytes
 from gan_zoo.train.speed import SpeedOptions
 from gan_zoo.train.step_graphs import StepGraphs
 from gan_zoo.train.stop_signals import StopFlag
@@ -270,6 +271,10 @@ class Trainer:
                 ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
                 # a diverged run keeps saying why
                 return self._result(status, ips, saved.get("error"), resumed_from=self.step)
+        if self.run_dir is not None:  # room for its checkpoints, before the first step
+            check_room(
+                self.run_dir, checkpoint_bytes(self.state_dict("running"), self.optimizers.values())
+            )
         total = self.budget.steps
         self.model.train()
         start_step, t0 = self.step, self.clock()
