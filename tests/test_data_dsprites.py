@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,7 @@ def test_cache_round_trip_is_bit_exact_and_packed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "no-sidecar", "wrong-count"])
-def test_damaged_cache_is_ignored(tmp_path: Path, damage: str) -> None:
+def test_damaged_cache_is_set_aside_with_a_warning(tmp_path: Path, damage: str, caplog) -> None:
     folder = tmp_path / "c"
     path, _ = write_cache(folder, np.zeros((10, 64, 64), dtype=np.uint8))
     raw = bytearray(path.read_bytes())
@@ -89,7 +90,11 @@ def test_damaged_cache_is_ignored(tmp_path: Path, damage: str) -> None:
         path.with_suffix(".json").unlink()
     else:
         count = 11
-    assert read_cache(folder, count=count) is None
+    with caplog.at_level(logging.WARNING):
+        assert read_cache(folder, count=count) is None
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(f"cache entry {path} is damaged (") and "\n" not in warning
+    assert not path.exists() and path.with_name(path.name + ".corrupt").exists()
 
 
 def test_cache_falls_back_to_the_cache_root_then_fails_clearly(tmp_path: Path) -> None:

@@ -321,3 +321,69 @@ def test_the_main_command_in_a_fresh_clone_prints_the_committed_headline_rows_at
     assert "not converged" in rows["sgan"] and "not converged" not in rows["infogan"]
     assert "python -m benchmarks.report" in text
     assert not (out / "runs").exists()  # nothing was trained
+
+
+# --- wrong paths and damaged data, before any work ----------------------------------------------
+
+SMOKE = ["--models", "gan", "--budget", "smoke", "--device", "cpu", "--no-progress"]
+
+
+@pytest.mark.parametrize(
+    "where, fragment",
+    [
+        ("out", "--out /proc/gzout: cannot write in /proc"),
+        ("runs", "GAN_ZOO_RUNS /proc/gzruns: cannot write in /proc"),
+        ("cache", "GAN_ZOO_CACHE /proc/gzcache: cannot write in /proc"),
+    ],
+)
+def test_a_folder_that_cannot_be_written_is_one_line_exit_2_before_any_work(
+    tmp_path, monkeypatch, capsys, where, fragment
+):
+    """Root passes every permission check, so the folders are probed with a real file; /proc
+    takes none. Before, --out /proc/gzout trained and evaluated and then lost the record."""
+    out = tmp_path / "out"
+    if where == "out":
+        out = Path("/proc/gzout")
+    elif where == "runs":
+        monkeypatch.setenv("GAN_ZOO_RUNS", "/proc/gzruns")
+    else:
+        monkeypatch.setenv("GAN_ZOO_CACHE", "/proc/gzcache")
+    assert main([*SMOKE, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and fragment in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_data_root_is_one_line_and_never_created(tmp_path, capsys):
+    missing = tmp_path / "nonexistent"
+    assert main([*SMOKE, "--out", str(tmp_path / "out"), "--data-root", str(missing)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"--data-root {missing} does not exist" in err
+    assert not missing.exists()
+
+
+def test_the_mnist_loader_never_creates_a_missing_data_root(tmp_path):
+    from gan_zoo.data import load_dataset
+    from gan_zoo.errors import DataError
+
+    missing = tmp_path / "nonexistent"
+    with pytest.raises(DataError, match="does not exist") as caught:
+        load_dataset("mnist", "train", root=missing)
+    assert str(missing / "MNIST" / "raw") in str(caught.value)  # where the files are expected
+    assert not missing.exists()
+
+
+def test_a_damaged_test_split_is_found_before_training(tmp_path, capsys, real_data_root):
+    """A flipped byte in t10k-labels used to be found by the evaluation, after training."""
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
+        (raw / name).symlink_to(real_data_root / "MNIST" / "raw" / name)
+    labels = bytearray((real_data_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").read_bytes())
+    labels[100] ^= 1
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))
+    out = tmp_path / "out"
+    assert main([*SMOKE, "--out", str(out), "--data-root", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "t10k-labels-idx1-ubyte" in err, err
+    assert not (out / "runs").exists() and not (out / "records").exists()
