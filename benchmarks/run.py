@@ -128,6 +128,11 @@ def check_writable(folder: Path, option: str) -> None:
         ) from None
 
 
+def check_out_writable(out: Path) -> None:
+    """``--out`` takes a probe file (the commands that write only there use this)."""
+    check_writable(out, "--out")
+
+
 #: the probe file's size: a full disk still creates empty files, but not this
 PROBE_BYTES = 1 << 16
 
