@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_zoo.metrics.curves import CurveProbe, curve_probe
+from gan_zoo.metrics.curves import CurveProbe, DisentanglementProbe, curve_probe
 from gan_zoo.metrics.information import label_accuracy
 from gan_zoo.metrics.intra_class import balanced_real, intra_class_floor, intra_class_quality
 from gan_zoo.metrics.judge import get_judge
@@ -47,9 +47,13 @@ def test_unconditional_infogan_curve_has_code_metrics(mnist_small, device, train
     assert not any(k.startswith("intra_") or k == "label_acc" for k in row)
 
 
-def test_no_probe_for_a_dataset_without_a_judge() -> None:
-    assert curve_probe("dsprites", 1000) is None
+def test_each_dataset_gets_its_own_probe_and_one_without_a_judge_or_factors_none() -> None:
+    """MNIST is probed by its judge, dSprites by its factors; a dataset with neither is not."""
+    assert isinstance(curve_probe("mnist", 1000), CurveProbe)
     assert curve_probe("mnist", 1000).steps[-1] == 1000
+    assert isinstance(curve_probe("dsprites", 1000), DisentanglementProbe)
+    assert curve_probe("dsprites", 1000).steps[-1] == 1000
+    assert curve_probe("no-such-dataset", 1000) is None
 
 
 def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
