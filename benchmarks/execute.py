@@ -269,10 +269,11 @@ def _train_fused(
     from gan_zoo.train.run import train_fused
 
     first = todo[0][0]
-    config = first.config(device)
+    configs = [spec.config(device) for spec, _ in todo]  # resolved once: build, train, record
+    config = configs[0]
     records = {
-        spec.run_id: {**base_record(spec, spec.config(device)), "fused": len(todo)}
-        for spec, _ in todo
+        spec.run_id: {**base_record(spec, own), "fused": len(todo)}
+        for (spec, _), own in zip(todo, configs, strict=True)
     }
     lives = []
     if options["log"]:  # imported only when asked for: without --log nothing of it loads
@@ -299,17 +300,14 @@ def _train_fused(
         dataset = SERVICES.dataset(first.dataset, data_root)
         probes = [run_probe(config, data_root, options["num_samples"], dataset) for _ in todo]
         trained = train_fused(
-            first.model,
+            configs,
             dataset,
-            first.budget,
-            [spec.seed for spec, _ in todo],
-            dict(first.overrides),
             [run_dir for _, run_dir in todo],
-            config.device,
             progress,
             probes=probes,
             callbacks=[(*SERVICES.callbacks, live) for live in lives]
             or [SERVICES.callbacks] * len(todo),
+            clock=SERVICES.clock,
         )
         for live in lives:
             live.close()  # the evaluation is not part of the live log

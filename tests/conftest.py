@@ -27,7 +27,7 @@ from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.models import build
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import Trainer, train_run
-from gan_zoo.train.callbacks import Clock, StepCallback, StepEnd, stop_after
+from gan_zoo.train.callbacks import Clock, StepCallback, StepEnd, stop_at
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.seeding import seed_everything
 
@@ -166,7 +166,7 @@ def stopped_at(trainer: Trainer, steps: int | None) -> Trainer:
     if steps == 0:
         trainer.request_stop()
     elif steps is not None:
-        trainer.callbacks.append(stop_after(steps))
+        trainer.callbacks.append(stop_at(steps))
     return trainer
 
 
@@ -231,7 +231,7 @@ def train() -> Callable[..., tuple[Any, Any]]:
     ) -> tuple[Any, Any]:
         chosen = None if device is None else str(device)
         config = RunConfig.resolve(name, dataset.name, seed, budget, overrides, chosen)
-        stops = [] if stop is None else [stop_after(stop)]
+        stops = [] if stop is None else [stop_at(stop)]
         return train_run(
             config, dataset, run_dir, False, probe=probe, callbacks=[*callbacks, *stops]
         )

@@ -3,6 +3,8 @@ from its own checkpoint, and diverges alone. On synthetic data: no real digits n
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from synthetic import synthetic_mnist
@@ -11,10 +13,12 @@ from gan_zoo.config import Budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
+from gan_zoo.run_config import RunConfig
 from gan_zoo.train import Trainer
+from gan_zoo.train.callbacks import StepEnd, stop_at
 from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.fused import FusedTrainer
-from gan_zoo.train.run import train_fused
+from gan_zoo.train.run import train_fused as train_configs
 from gan_zoo.train.seeding import seed_everything
 
 #: 12 steps, a checkpoint every 4, a history row every 2
@@ -31,6 +35,20 @@ def separate(name, data, budget, seed, hp=HP, run_dir=None):
     seed_everything(seed)
     model = build(name, data, "cpu", **hp)
     return model, Trainer(model, data, budget, seed, run_dir, "cpu", progress=False).fit()
+
+
+def train_fused(
+    name, data, budget, seeds, hp=HP, run_dirs=None, device="cpu", progress=False, **seams
+):
+    """The fused runs of ``name`` on ``data`` for ``seeds``, configured as the runner does;
+    ``seams`` (probes, callbacks, clock) go to ``gan_zoo.train.run.train_fused``."""
+    configs = [
+        dataclasses.replace(
+            RunConfig.resolve(name, data.name, seed, "smoke", hp, device), budget=budget
+        )
+        for seed in seeds
+    ]
+    return train_configs(configs, data, run_dirs, progress, **seams)
 
 
 def losses(result):
@@ -94,14 +112,13 @@ def test_a_fused_run_interrupted_and_resumed_continues_each_member_exactly(data,
     seeds = [1, 2]
     hp = {**HP, "deterministic": device.type == "cuda"}
 
-    def run(folder: str, stop_after: int | None = None):
+    def run(folder: str, stop: int | None = None):
         dirs = [tmp_path / folder / f"seed{s}" for s in seeds]
-        return train_fused(
-            "infogan", data, SHORT, seeds, hp, dirs, str(device), False, stop_after=stop_after
-        )
+        calls = None if stop is None else [(), (stop_at(stop),)]  # one member's stop stops all
+        return train_fused("infogan", data, SHORT, seeds, hp, dirs, str(device), callbacks=calls)
 
     straight = run("straight")
-    cut = run("cut", stop_after=6)
+    cut = run("cut", stop=6)
     assert [r.status for _, r in cut] == ["interrupted", "interrupted"]
     for seed in seeds:  # each member's own ordinary checkpoint, at the step it stopped
         saved = CheckpointFiles(tmp_path / "cut" / f"seed{seed}").load()
@@ -163,8 +180,6 @@ def test_fusing_what_it_cannot_is_refused_in_one_line(data):
 def test_each_member_calls_its_own_step_callbacks_with_its_own_logs_and_rows(data):
     """The trainer's per-step seam (live logs) works for fused runs: each member's callbacks
     see that member, every step, its own losses and its history rows, and its current weights."""
-    from gan_zoo.train.callbacks import StepEnd
-
     seen: dict[int, list[StepEnd]] = {0: [], 1: []}
     weights: dict[int, list[torch.Tensor]] = {0: [], 1: []}
 
@@ -195,3 +210,17 @@ def test_each_member_calls_its_own_step_callbacks_with_its_own_logs_and_rows(dat
         assert torch.equal(weights[seed][-1], model.generator.fc[0].weight)
         assert not torch.equal(weights[seed][0], weights[seed][-1])  # it trained between
     assert float(seen[0][0].logs["loss_d"]) != float(seen[1][0].logs["loss_d"])
+
+
+def test_a_fused_run_is_timed_on_the_clock_it_is_given(data):
+    """The trainer's clock seam: a clock that moves one second a step (and stands still
+    otherwise) times each member at 12 s for 12 steps, 8 images a second at batch 8."""
+    now = [0.0]
+
+    def tick(event: StepEnd) -> None:
+        if event.trainer.seed == 0:  # once a step: every member's callbacks run each step
+            now[0] += 1.0
+
+    runs = train_fused("gan", data, SHORT, [0, 1], callbacks=[(tick,), ()], clock=lambda: now[0])
+    for _, result in runs:
+        assert (result.status, result.seconds, result.images_per_second) == ("complete", 12.0, 8.0)

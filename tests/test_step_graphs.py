@@ -15,7 +15,7 @@ from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import build
 from gan_zoo.train import Trainer
-from gan_zoo.train.callbacks import stop_after
+from gan_zoo.train.callbacks import stop_at
 from gan_zoo.train.seeding import seed_everything
 from gan_zoo.train.speed import ALL_OFF, SpeedOptions
 from gan_zoo.train.step_graphs import WARMUP_STEPS
@@ -52,7 +52,7 @@ def _fit(name: str, steps: int, run_dir=None, stop=None, callbacks=(), **options
     seed_everything(5)
     model = build(name, data, batch_size=32, **options)
     budget = Budget("t", steps, 6, 1, "test")
-    stops = [] if stop is None else [stop_after(stop)]
+    stops = [] if stop is None else [stop_at(stop)]
     trainer = Trainer(
         model, data, budget, 5, run_dir, "cuda", False, callbacks=[*callbacks, *stops]
     )

@@ -53,7 +53,7 @@ class StepEnd:
 StepCallback = Callable[[StepEnd], None]
 
 
-def stop_after(steps: int) -> StepCallback:
+def stop_at(steps: int) -> StepCallback:
     """A callback that interrupts the run once ``steps`` steps are done."""
 
     def callback(event: StepEnd) -> None:

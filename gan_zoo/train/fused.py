@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -41,11 +40,10 @@ from torch.func import functional_call, vmap
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.progress import progress_bar
-from gan_zoo.train.callbacks import StepEnd
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
 from gan_zoo.train.stop_signals import StopFlag
-from gan_zoo.train.trainer import Trainer, TrainResult, phase_loss
+from gan_zoo.train.trainer import Trainer, TrainResult, images_per_second, phase_loss
 
 #: the families whose fused runs are tested against their separate runs
 FUSABLE = ("infogan", "infogan_noinfo", "gan", "cgan", "acgan", "sgan")
@@ -153,28 +151,38 @@ class _Call(nn.Module):
 
 class FusedTrainer:
     """Trains ``members`` (Trainers of one family, dataset, budget and hyperparameters, each
-    with its own seed and run folder) as one batched computation."""
+    with its own seed and run folder) as one batched computation.
 
-    def __init__(self, members: list[Trainer], stop_after: int | None = None) -> None:
+    The members' seams serve the fused run: their shared clock times it, and each member's
+    callbacks see that member's steps; a callback's stop (``StepEnd.stop``) stops every member,
+    as a signal does, since they train as one.
+    """
+
+    def __init__(self, members: list[Trainer]) -> None:
         if not members:
             raise ValueError("a fused run needs at least one member")
         first = members[0]
         for m in members[1:]:
-            if (m.model.name, m.model.hparams, m.budget, m.device) != (
+            if (m.model.name, m.model.hparams, m.budget, m.device, m.clock) != (
                 first.model.name,
                 first.model.hparams,
                 first.budget,
                 first.device,
+                first.clock,
             ):
-                raise ValueError("fused runs must share family, hyperparameters, budget, device")
+                raise ValueError(
+                    "fused runs must share family, hyperparameters, budget, device and clock"
+                )
         check_fusable(first.model.name, first.model.hparams)
         counts = first.model.update_schedule
         if counts.d_steps != 1 or counts.g_steps != 1:
             raise ConfigError("--fuse needs one D and one G update per step")
         self.members = members
         self.device, self.budget, self.speed = first.device, first.budget, first.speed
-        self.stop_after = stop_after
+        self.clock = first.clock
         self._stop = StopFlag()
+        for m in members:  # one flag: a member's request_stop stops the fused run
+            m._stop = self._stop
 
     # --- stacking ---------------------------------------------------------------------------
     def _stack(self, live: list[Trainer]) -> None:
@@ -325,13 +333,9 @@ class FusedTrainer:
         results: dict[int, TrainResult] = {}
         waiting: dict[int, list[int]] = {}
         for i, m in enumerate(self.members):
-            saved = None if m.checkpoints is None else m.checkpoints.load()
-            if saved is not None:
-                status = m.load(saved)
-                if status in ("complete", "diverged"):
-                    ips = m.step * m.batch_size / m.elapsed if m.elapsed else 0.0
-                    results[i] = m._result(status, ips, saved.get("error"), resumed_from=m.step)
-                    continue
+            if (finished := m.resume()) is not None:
+                results[i] = finished
+                continue
             waiting.setdefault(m.step, []).append(i)
         for _, group in sorted(waiting.items()):
             results.update(self._train(group))
@@ -350,7 +354,7 @@ class FusedTrainer:
             m.model.train()
         self._stack(members)
         step = start = members[0].step
-        t0 = time.perf_counter()
+        t0 = self.clock()
         mark, probing = t0, 0.0
         watches = {id(m): DivergenceWatch(self.device, start_step=start) for m in members}
         ended: dict[int, TrainResult] = {}
@@ -368,21 +372,16 @@ class FusedTrainer:
 
         def charge() -> None:  # the wall time since the last mark, to every live member
             nonlocal mark
-            now = time.perf_counter()
+            now = self.clock()
             for m in self.live:
                 m.elapsed += now - mark
             mark = now
 
         def diverge(m: Trainer, bad: int) -> None:
             m.step = bad - 1
-            m.history.flush(m.step)
             error = f"non-finite loss at step {bad}"
-            if m.checkpoints is not None:
-                marker = m.checkpoints.load() or m.state_dict("diverged")
-                marker["status"], marker["error"] = "diverged", error
-                m.checkpoints.save(marker)
-            done = m.step - start
-            ips = done * m.batch_size / (time.perf_counter() - t0) if done else 0.0
+            m.mark_diverged(error)
+            ips = images_per_second(m.step - start, m.batch_size, self.clock() - t0)
             ended[index[id(m)]] = m._result("diverged", ips, error, resumed_from=start)
 
         def check_divergence() -> bool:
@@ -405,7 +404,7 @@ class FusedTrainer:
         deterministic = bool(members[0].deterministic)
         with self._stop.catching(), deterministic_algorithms(deterministic), bar:
             while step < total and self.live:
-                if self._stop.is_set() or (self.stop_after is not None and step >= self.stop_after):
+                if self._stop.is_set():
                     status = "interrupted"
                     break
                 logs = self.train_step(step, total)
@@ -431,27 +430,23 @@ class FusedTrainer:
                 if curve_due:
                     for m in self.live:
                         probing += m.curve.measure(m.model, step, m.elapsed)
-                    mark = time.perf_counter()
+                    mark = self.clock()
                 if checkpoint_due:
                     for m in self.live:
                         m.save()
                 if any(m.callbacks for m in self.live):
                     self._unstack(weights_only=True)  # a callback may sample the model
                 for m in self.live:  # each member's own callbacks, as its Trainer calls them
-                    if m.callbacks:
-                        event = StepEnd(m, step, owns[id(m)], rows.get(id(m)))
-                        for callback in m.callbacks:
-                            callback(event)
+                    m.end_step(owns[id(m)], rows.get(id(m)))
             if status == "interrupted":
                 check_divergence()
         charge()
-        seconds = time.perf_counter() - t0 - probing
+        seconds = self.clock() - t0 - probing
         if self.live:
             self._unstack()
         for m in self.live:
             m.save(status)
-            done = m.step - start
-            ips = done * m.batch_size / seconds if seconds > 0 and done else 0.0
+            ips = images_per_second(m.step - start, m.batch_size, seconds)
             result = m._result(status, ips, None, resumed_from=start)
             result.signal = self._stop.signum
             ended[index[id(m)]] = result

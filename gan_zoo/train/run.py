@@ -5,13 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from gan_zoo.config import Budget
-from gan_zoo.config import budget as get_budget
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.devices import pick_device
-from gan_zoo.models import build, build_run
+from gan_zoo.models import build_run
 from gan_zoo.models.base import GanModel
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train.callbacks import Clock, StepCallback
@@ -57,38 +54,46 @@ def train_run(
 
 
 def train_fused(
-    model_name: str,
+    configs: Sequence[RunConfig],
     dataset: ImageDataset,
-    budget: str | Budget,
-    seeds: list[int],
-    overrides: dict[str, Any] | None = None,
-    run_dirs: list[str | Path | None] | None = None,
-    device: str | None = None,
+    run_dirs: Sequence[str | Path | None] | None = None,
     progress: bool = True,
-    stop_after: int | None = None,
-    probes: list[Probe | None] | None = None,
-    callbacks: list[Sequence[StepCallback]] | None = None,
+    *,
+    probes: Sequence[Probe | None] | None = None,
+    callbacks: Sequence[Sequence[StepCallback]] | None = None,
+    clock: Clock = time.perf_counter,
 ) -> list[tuple[GanModel, TrainResult]]:
-    """``train_run`` for several seeds of one family trained as one batched computation
-    (``gan_zoo.train.fused``): each seed's model is built and seeded as alone, and each run
-    keeps its own folder, checkpoint and result."""
-    dev = pick_device(device)
-    plan = get_budget(budget) if isinstance(budget, str) else budget
-    run_dirs = run_dirs or [None] * len(seeds)
-    probes = probes or [None] * len(seeds)
-    callbacks = callbacks or [()] * len(seeds)
-    dataset = on_device(dataset, dev)
+    """``train_run`` for several runs of one family trained as one batched computation
+    (``gan_zoo.train.fused``): each run's configuration (the same but for its seed) builds and
+    seeds its model as alone, and each run keeps its own folder, checkpoint and result.
+
+    ``probes`` and ``callbacks`` are per run; ``clock`` times them all (see train.callbacks).
+    """
+    count = len(configs)
+    run_dirs = run_dirs or [None] * count
+    probes = probes or [None] * count
+    callbacks = callbacks or [()] * count
+    dataset = on_device(dataset, pick_device(configs[0].device))
     members = []
-    for seed, run_dir, probe, calls in zip(seeds, run_dirs, probes, callbacks, strict=True):
-        seed_everything(seed)
-        model = build(model_name, dataset, dev.type, **(overrides or {}))
-        check_fusable(model_name, model.hparams)
+    for config, run_dir, probe, calls in zip(configs, run_dirs, probes, callbacks, strict=True):
+        check_fusable(config.model, config.hparams)
+        seed_everything(config.seed)
+        model = build_run(config, dataset)
         members.append(
             Trainer(
-                model, dataset, plan, seed, run_dir, dev, progress, probe=probe, callbacks=calls
+                model,
+                dataset,
+                config.budget,
+                config.seed,
+                run_dir,
+                config.device,
+                progress,
+                probe=probe,
+                clock=clock,
+                callbacks=calls,
             )
         )
-    results = FusedTrainer(members, stop_after=stop_after).fit()
+    results = FusedTrainer(members).fit()
     for trainer, result in zip(members, results, strict=True):
         if trainer.curve is not None:
             result.curve, result.curve_seconds = trainer.curve.rows, trainer.curve.seconds

@@ -264,13 +264,8 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         """Train to the budget (resuming from the run folder's checkpoint if there is one)."""
-        saved = None if self.checkpoints is None else self.checkpoints.load()
-        if saved is not None:
-            status = self.load(saved)
-            if status in ("complete", "diverged"):
-                ips = self.step * self.batch_size / self.elapsed if self.elapsed else 0.0
-                # a diverged run keeps saying why
-                return self._result(status, ips, saved.get("error"), resumed_from=self.step)
+        if (finished := self.resume()) is not None:
+            return finished
         if self.run_dir is not None:  # room for its checkpoints, before the first step
             check_room(
                 self.run_dir, checkpoint_bytes(self.state_dict("running"), self.optimizers.values())
@@ -317,10 +312,7 @@ class Trainer:
                     now = self.clock()
                     self.elapsed, mark = self.elapsed + now - mark, now
                     self.save()
-                if self.callbacks:
-                    event = StepEnd(self, self.step, logs, row)
-                    for callback in self.callbacks:
-                        callback(event)
+                self.end_step(logs, row)
         if status == "interrupted" and (bad := watch.first_nonfinite_step()):
             status, error = "diverged", f"non-finite loss at step {bad}"
             self.step = bad - 1
@@ -328,15 +320,40 @@ class Trainer:
         self.elapsed += self.clock() - mark
         done = self.step - start_step
         if status == "diverged":
-            self.history.flush(self.step)
-            if self.checkpoints is not None:  # keep the last good weights; mark the run diverged
-                marker = self.checkpoints.load() or self.state_dict("diverged")
-                marker["status"], marker["error"] = "diverged", error
-                self.checkpoints.save(marker)
+            self.mark_diverged(error)
         else:
             self.save(status)
-        ips = done * self.batch_size / seconds if seconds > 0 and done else 0.0
+        ips = images_per_second(done, self.batch_size, seconds)
         return self._result(status, ips, error, resumed_from=start_step)
+
+    def resume(self) -> TrainResult | None:
+        """Load the run folder's checkpoint, if any; a run it says is over (complete or
+        diverged) gets its result back, one to continue gets None."""
+        saved = None if self.checkpoints is None else self.checkpoints.load()
+        if saved is None:
+            return None
+        status = self.load(saved)
+        if status not in ("complete", "diverged"):
+            return None
+        ips = images_per_second(self.step, self.batch_size, self.elapsed)
+        # a diverged run keeps saying why
+        return self._result(status, ips, saved.get("error"), resumed_from=self.step)
+
+    def mark_diverged(self, error: str) -> None:
+        """End a diverged run: its history up to its last good step, and its checkpoint
+        keeping the last good weights, marked diverged with ``error``."""
+        self.history.flush(self.step)
+        if self.checkpoints is not None:
+            marker = self.checkpoints.load() or self.state_dict("diverged")
+            marker["status"], marker["error"] = "diverged", error
+            self.checkpoints.save(marker)
+
+    def end_step(self, logs: dict[str, torch.Tensor], row: dict[str, float] | None) -> None:
+        """Call the callbacks on the step just done (after everything it wrote)."""
+        if self.callbacks:
+            event = StepEnd(self, self.step, logs, row)
+            for callback in self.callbacks:
+                callback(event)
 
     def _check_point(self, total: int) -> bool:
         """Whether this step writes something (a history row, a curve point, a checkpoint) or
@@ -365,6 +382,11 @@ class Trainer:
             resumed_from=resumed_from,
             shown=self.shown_logs(),
         )
+
+
+def images_per_second(steps: int, batch_size: int, seconds: float) -> float:
+    """Training speed over ``steps`` steps in ``seconds``; 0 when there is nothing to measure."""
+    return steps * batch_size / seconds if seconds > 0 and steps else 0.0
 
 
 def phase_loss(
