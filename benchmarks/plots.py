@@ -34,6 +34,7 @@ from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
+from gan_zoo.models.registry import shown_logs
 from gan_zoo.train.trainer import LOSSES
 
 
@@ -97,12 +98,28 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
     return save_figure(fig, path, dpi=110)
 
 
+def watched_logs(record: dict) -> tuple[str, ...]:
+    """The history columns a person watches for ``record``: those it stored, or, for a record
+    written before it stored them, the losses and what its model's family marks as shown."""
+    if "shown_logs" in record:
+        return tuple(record["shown_logs"])
+    return (*LOSSES, *shown_logs(record.get("model", "")))
+
+
 def training_curves(records: list[dict], dataset: str, path: Path) -> Path | None:
+    frame = training_frame(records, dataset)
+    if frame is None:
+        return None
+    return _draw_training_curves(frame, dataset, path)
+
+
+def training_frame(records: list[dict], dataset: str) -> pd.DataFrame | None:
+    """One row per (run, step, watched quantity) of ``dataset``'s histories; None if none."""
     rows = []
     for rec in records:
         if rec.get("dataset") != dataset or not rec.get("history"):
             continue
-        shown = rec.get("shown_logs", LOSSES)  # records before it was stored: the losses
+        shown = watched_logs(rec)
         for h in rec["history"]:
             for key in shown:
                 if key in h:
@@ -117,9 +134,10 @@ def training_curves(records: list[dict], dataset: str, path: Path) -> Path | Non
                             "value": h[key],
                         }
                     )
-    if not rows:
-        return None
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else None
+
+
+def _draw_training_curves(frame: pd.DataFrame, dataset: str, path: Path) -> Path:
     quantities = list(dict.fromkeys(frame["quantity"]))
     fig, axes = plt.subplots(
         1, len(quantities), figsize=(5.2 * len(quantities), 3.8), squeeze=False

@@ -408,3 +408,25 @@ def test_tables_for_another_folder_leave_the_checkouts_readme_alone(tmp_path, mo
     write_record(checkout / "results", _complete("mnist__gan__quick__seed0", 0, fid=4.0))
     assert tables.main(["--out", "results"]) == 0  # the checkout's own results/
     assert "old" not in readme.read_text() and "| gan |" in readme.read_text()
+
+
+def test_a_record_from_before_shown_logs_keeps_the_panels_its_family_shows():
+    """Records written before ``shown_logs`` was stored still get the logs their family marks
+    as shown (InfoGAN's ``li_c1``), not only the losses; a stored list is used as it is."""
+    from benchmarks.plots import training_frame
+
+    history = [
+        {"step": 50.0, "loss_d": 1.2, "loss_g": 0.9, "li_c1": 2.1, "d_info": 0.3},
+        {"step": 100.0, "loss_d": 1.1, "loss_g": 1.0, "li_c1": 1.9, "d_info": 0.2},
+    ]
+    old = {"model": "infogan", "dataset": "mnist", "budget": "quick", "seed": 0}
+    plain = {**old, "model": "gan", "seed": 1}
+    stored = {**old, "seed": 2, "shown_logs": ["loss_d", "loss_g"]}
+    records = [{**rec, "history": history} for rec in (old, plain, stored)]
+    frame = training_frame(records, "mnist")
+    shown = {seed: set(frame[frame.seed == seed].quantity) for seed in (0, 1, 2)}
+    assert shown == {
+        0: {"loss_d", "loss_g", "li_c1"},
+        1: {"loss_d", "loss_g"},
+        2: {"loss_d", "loss_g"},
+    }

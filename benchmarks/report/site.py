@@ -25,7 +25,7 @@ from benchmarks.anchors import Anchor, anchors_for
 from benchmarks.convergence import METRIC as CONVERGENCE_METRIC
 from benchmarks.convergence import NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
 from benchmarks.execute import runs_root
-from benchmarks.plots import curve_frame
+from benchmarks.plots import curve_frame, watched_logs
 from benchmarks.records import device_label, is_external, load_records
 from benchmarks.report.charts import Series, line_chart
 from benchmarks.tables import (
@@ -42,7 +42,6 @@ from benchmarks.tables import (
 from gan_zoo.config import BUDGETS
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import declaration, headline
-from gan_zoo.train.trainer import LOSSES
 
 #: per-dataset figures ``benchmarks.plots`` writes under ``<out>/figures``, with their captions
 FIGURES = (
@@ -259,7 +258,7 @@ def history_charts(record: dict[str, Any]) -> list[Any]:
     """The run's loss history, one small chart per logged quantity (the figures' first)."""
     rows = record.get("history") or []
     keys = list(dict.fromkeys(k for row in rows for k in row if k != "step"))
-    first = [*LOSSES, *record.get("shown_logs", ())]  # the losses, then what the model shows
+    first = watched_logs(record)  # the losses, then what the model shows
     keys = [k for k in first if k in keys] + [k for k in keys if k not in first]
     charts = []
     for key in keys:

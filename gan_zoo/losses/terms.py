@@ -34,5 +34,3 @@ class Term(Generic[C]):
     phase: Phase
     fn: Callable[[C], torch.Tensor]
     weight: float = 1.0
-    #: logs of this term the progress bar shows beside the two losses (the model's choice)
-    shown: tuple[str, ...] = ()

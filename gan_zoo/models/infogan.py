@@ -34,7 +34,15 @@ def _build(dataset, hp, train_generator: bool) -> SingleLevelGan:
     )
 
 
-@register("infogan", "InfoGAN: Q head on D's trunk, information term on both players")
+#: the first code's bound is what a user watches while InfoGAN trains
+WATCHED = ("li_c1",)
+
+
+@register(
+    "infogan",
+    "InfoGAN: Q head on D's trunk, information term on both players",
+    shown=WATCHED,
+)
 def build_infogan(dataset, hp) -> SingleLevelGan:
     return _build(dataset, hp, train_generator=True)
 
@@ -42,6 +50,7 @@ def build_infogan(dataset, hp) -> SingleLevelGan:
 @register(
     "infogan_noinfo",
     "InfoGAN's baseline (paper Fig. 1): a regular GAN with a Q probe; no information gradient",
+    shown=WATCHED,
 )
 def build_infogan_noinfo(dataset, hp) -> SingleLevelGan:
     return _build(dataset, hp, train_generator=False)

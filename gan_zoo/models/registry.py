@@ -27,6 +27,8 @@ class ModelEntry:
     name: str
     builder: Builder
     description: str
+    #: logs a person watches beside the two losses (progress bar, plots), if the model has them
+    shown: tuple[str, ...] = ()
 
 
 _MODELS: dict[str, ModelEntry] = {}
@@ -39,8 +41,12 @@ def register(
     aliases: tuple[str, ...] = (),
     defaults: dict[str, Any] | None = None,
     rules: dict[str, Rule] | None = None,
+    shown: tuple[str, ...] = (),
 ) -> Callable[[Builder], Builder]:
     """Decorator: make ``builder(dataset, hparams)`` available as ``name``.
+
+    ``shown`` names the logs worth watching beside the two losses (the progress bar, and the
+    plots, also of records written before they stored them).
 
     ``defaults`` are the model's own hyperparameters over the common ones (``rules`` check the
     keys no other model has); built-in models keep theirs in ``gan_zoo.config``.
@@ -53,7 +59,7 @@ def register(
                 raise ConfigError(f"model name {key!r} is already registered (by {owner})")
         if defaults is not None or rules is not None:
             add_model_defaults(name, defaults or {}, rules)
-        _MODELS[name] = ModelEntry(name, builder, description)
+        _MODELS[name] = ModelEntry(name, builder, description, tuple(shown))
         for alias in aliases:
             _ALIASES[alias] = name
         return builder
@@ -82,6 +88,13 @@ def available() -> list[str]:
     """Registered names, built-in families first, then plugins in discovery order."""
     load_plugins(MODELS_GROUP)
     return list(_MODELS)
+
+
+def shown_logs(name: str) -> tuple[str, ...]:
+    """The logs model ``name`` marks as worth watching; none for a name not registered (a
+    record of a plugin family that is not installed)."""
+    entry = _MODELS.get(_ALIASES.get(name, name))
+    return () if entry is None else entry.shown
 
 
 def describe(name: str) -> str:

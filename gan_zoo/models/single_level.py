@@ -169,8 +169,7 @@ def information_terms(
             ctx.log["cont_nll"] = result.continuous_nll
         return result.loss
 
-    # the first code's bound is what a user watches while InfoGAN trains
-    terms = [Term("info", "d", info, shown=("li_c1",))]
+    terms = [Term("info", "d", info)]
     if train_generator:
         terms.append(Term("info", "g", info))
     return terms

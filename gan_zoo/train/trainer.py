@@ -27,6 +27,7 @@ from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError
 from gan_zoo.io import load_tensors
 from gan_zoo.models.base import GanModel
+from gan_zoo.models.registry import shown_logs
 from gan_zoo.progress import progress_bar
 from gan_zoo.run_config import differing_keys
 from gan_zoo.train.batches import IndexSampler
@@ -367,8 +368,8 @@ class Trainer:
         )
 
     def shown_logs(self) -> tuple[str, ...]:
-        """The two losses and the logs the model's terms mark as worth watching."""
-        return (*LOSSES, *(k for term in self.model.terms for k in term.shown))
+        """The two losses and the logs the model's family marks as worth watching."""
+        return (*LOSSES, *shown_logs(self.model.name))
 
     def _result(self, status: str, ips: float, error: str | None, resumed_from: int) -> TrainResult:
         return TrainResult(
