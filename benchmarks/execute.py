@@ -20,12 +20,13 @@ from typing import Any
 
 import torch
 
+from benchmarks.availability import quality_note
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.kept_result import ForcedRerun
 from benchmarks.plan import RunSpec
 from benchmarks.records import read_record, record_path, write_record
 from benchmarks.run_lock import RunLock
-from gan_zoo.data import load_dataset
+from gan_zoo.data import DataSplits, load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError, atomic_write_json
@@ -359,6 +360,9 @@ def _train_and_evaluate(
 ) -> dict[str, Any]:
     config = spec.config(device)  # the one resolution the build, the trainer and the record read
     record = base_record(spec, config)
+    note = quality_note(spec.dataset, inception)
+    if note:  # a dataset without a judge: what its tables can and cannot show
+        record["quality_note"] = note
     services = SERVICES
     live = None
     if log:  # imported only when asked for: without --log nothing of it loads
@@ -367,6 +371,8 @@ def _train_and_evaluate(
         live = LiveLog(log, spec.run_id, run_dir, config.budget.steps, config.hparams)
     try:
         dataset = services.dataset(spec.dataset, data_root)
+        if "split" in dataset.extra:  # the user's data: how its held-out split was made
+            record["data_split"] = dataset.extra["split"]
         probe = run_probe(config, data_root, num_samples, dataset)
         model, result = train_run(
             config,
@@ -465,6 +471,7 @@ def finish_record(
     if result.status == "complete":
         services = SERVICES
         t0 = services.clock()
+        data = DataSplits(spec.dataset, data_root, train=dataset)  # each split loaded once
         try:
             record["metrics"], record["details"] = services.evaluate(
                 model,
@@ -475,6 +482,7 @@ def finish_record(
                 num_samples=num_samples,
                 inception=inception,
                 inception_weights=inception_weights,
+                data=data,
             )
         except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
             record.update(
@@ -487,7 +495,7 @@ def finish_record(
         options = evaluation_options(num_samples, inception, inception_weights)
         keep_evaluation(run_dir, record, options)  # before anything that can still fail
         # what real data scores on this dataset at this sample count (cached per judge)
-        if reference := floors(spec.dataset, data_root, num_samples):
+        if reference := floors(dataset.name, data_root, num_samples):
             record["floors"] = reference
         prev = read_record(out, spec.run_id)
         # a checkpoint written before the training time was stored says 0 s: keep the time

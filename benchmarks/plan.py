@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gan_zoo.config import REFUSED
 from gan_zoo.config import budget as check_budget
-from gan_zoo.data import available as datasets_available
+from gan_zoo.data.registry import DatasetEntry, resolve
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available as models_available
 from gan_zoo.models import canonical
@@ -17,6 +17,9 @@ from gan_zoo.run_config import RunConfig
 
 @dataclass(frozen=True)
 class RunSpec:
+    """One run. ``dataset`` is a registered name, or the spec of the user's data
+    (``folder:/abs/path``) that any process can load again."""
+
     model: str
     dataset: str
     seed: int
@@ -24,9 +27,14 @@ class RunSpec:
     overrides: tuple[tuple[str, str], ...] = ()
 
     @property
+    def dataset_name(self) -> str:
+        """The registered, path-safe name (``folder-digits-1a2b3c4d`` for a folder spec)."""
+        return resolve(self.dataset).name
+
+    @property
     def run_id(self) -> str:
         """Readable and stable: the same inputs always name the same run folder and record."""
-        rid = f"{self.dataset}__{self.model}__{self.budget}__seed{self.seed}"
+        rid = f"{self.dataset_name}__{self.model}__{self.budget}__seed{self.seed}"
         if self.overrides:
             digest = hashlib.sha256(json.dumps(sorted(self.overrides)).encode()).hexdigest()[:8]
             rid += f"__{digest}"
@@ -39,13 +47,16 @@ class RunSpec:
         )
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "model": self.model,
-            "dataset": self.dataset,
+            "dataset": self.dataset_name,
             "seed": self.seed,
             "budget": self.budget,
             "overrides": dict(self.overrides),
         }
+        if self.dataset != self.dataset_name:  # the user's data: where it came from
+            out["dataset_spec"] = self.dataset
+        return out
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -89,15 +100,17 @@ def left_out(text: str | None, dataset: str) -> list[str]:
 def plan_runs(
     models: list[str], dataset: str, seeds: list[int], budget: str, overrides: dict[str, str]
 ) -> list[RunSpec]:
-    """Validate every name and override up front, so a typo fails before any training."""
-    if dataset not in datasets_available():
-        raise ConfigError(
-            f"unknown dataset {dataset!r}; available: {', '.join(datasets_available())}"
-        )
-    check_budget(budget, dataset)
+    """Validate every name and override up front, so a typo fails before any training.
+
+    ``dataset`` may be a spec of the user's data (``folder:PATH``, ``npz:PATH``): it is read and
+    checked here, and the runs carry its absolute form.
+    """
+    entry = resolve(dataset)  # unknown names and bad user data fail here, in one line
+    check_budget(budget, entry.name)
     frozen = tuple(sorted(overrides.items()))
     for model in models:  # raises on an unknown key or a bad value
         RunSpec(model, dataset, seeds[0], budget, frozen).config("cpu")
+    check_models_fit(models, entry)
     # seed-major: a partial sweep still covers every model
     return [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]
 
@@ -123,3 +136,32 @@ def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
 
     for spec in specs:
         check_fusable(spec.model, spec.config(None if device == "auto" else device).hparams)
+
+
+def check_models_fit(models: list[str], entry: DatasetEntry) -> None:
+    """Every model has nets for the dataset's image size, and labels where it needs them."""
+    from gan_zoo.models.nets import backbone_for
+    from gan_zoo.models.nets.sgan import sgan_nets_for
+
+    backbone_for(entry.image_shape, entry.name)
+    if "sgan" in models:
+        sgan_nets_for(entry.image_shape)
+    if entry.labelled:
+        return
+    import torch
+
+    from gan_zoo.data.dataset import ImageDataset
+    from gan_zoo.models import build
+
+    # conditional families refuse unlabelled data when built; build each on two blank images
+    probe = ImageDataset(
+        entry.name,
+        "train",
+        torch.zeros(2, *entry.image_shape, dtype=torch.uint8),
+        None,
+        None,
+        "plan-time check",
+    )
+    for model in models:
+        with torch.random.fork_rng(devices=[]):
+            build(model, probe)

@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.availability import quality_note
 from benchmarks.live_log import parse_log
 from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
-    p.add_argument("--dataset", default="mnist", help="mnist | fashion-mnist | dsprites")
+    p.add_argument("--dataset", default="mnist", help=dataset_help())
     p.add_argument(
         "--seeds",
         default="1",
@@ -104,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def dataset_help() -> str:
+    """The registered datasets, and the two ways to name the user's own data."""
+    from gan_zoo.data import available
+
+    return " | ".join([*available(), "folder:PATH", "npz:PATH"])
+
+
 def check_writable(folder: Path, option: str) -> None:
     """Write a probe file where ``folder`` is (or would be made), or fail before any work.
 
@@ -162,22 +170,24 @@ def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
 
 def print_listing() -> None:
     from gan_zoo.data import available as datasets
+    from gan_zoo.data.registry import resolve
     from gan_zoo.metrics.registry import metrics
     from gan_zoo.models import available, describe
 
     print("models:")
     for name in available():
         print(f"  {name:16s} {describe(name)}")
-    print("datasets:")
+    print("datasets (or folder:PATH, npz:PATH for your own images):")
     for name in datasets():
-        print(f"  {name}")
+        print(f"  {name:16s} {resolve(name).description}")
     print("budgets:")
     for b in BUDGETS.values():
         print(f"  {b.name:16s} {b.steps} steps; {b.description}")
     print("metrics (key, better, description; [where it applies]):")
     arrows = {"higher": "up", "lower": "down", "none": ""}
     for metric in metrics():
-        where = ", ".join([*(metric.datasets or ("all datasets",)), *metric.needs])
+        data = [f"datasets with a {need}" for need in metric.data_needs]
+        where = ", ".join([*(metric.datasets or data or ("all datasets",)), *metric.needs])
         for key in metric.keys:
             print(f"  {key.name:26s} {arrows[key.direction]:4s} {key.description} [{where}]")
 
@@ -222,6 +232,9 @@ def _main(argv: list[str] | None) -> int:
             for spec in specs:
                 print(spec.run_id)
             return 0
+        note = quality_note(specs[0].dataset, args.inception)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         if args.executor == "local":  # option combinations this device cannot run, up front
             check_specs_on_device(specs, args.device)
         check_folders(args.out)
@@ -289,6 +302,9 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         return 2
     print()
     print(summary_table(records))
+    note = quality_note(specs[0].dataset, args.inception) if specs else None
+    if note:
+        print(f"note: {note}")
     print(
         f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}"
     )

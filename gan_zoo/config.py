@@ -1,7 +1,8 @@
 """Every hyperparameter and training budget, in one readable place.
 
-Resolution order for a run: COMMON, then the model's entry, then the dataset's entry, then the
-(model, dataset) entry, then the user's ``key=value`` overrides. Values are plain Python so a
+Resolution order for a run: COMMON, then the model's entry, then the dataset's defaults, then
+the dataset's defaults for that model (both declared in the dataset's registration, see
+``gan_zoo.data.registry``), then the user's ``key=value`` overrides. Values are plain Python so a
 run record can store the resolved config verbatim.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from gan_zoo.config_rules import RULES, Rule, validate
+from gan_zoo.data.registry import dataset_hparams
 from gan_zoo.errors import ConfigError
 
 COMMON: dict[str, Any] = {
@@ -88,24 +90,6 @@ MODELS: dict[str, dict[str, Any]] = {
         "encoder_seed": 0,
     },
 }
-
-DATASETS: dict[str, dict[str, Any]] = {
-    "mnist": {},
-    "fashion-mnist": {},
-    # InfoGAN-CR (Lin et al. 2020) dSprites setup: 5 Unif(-1,1) codes + 5 noise, batch 64,
-    # G 1e-3, D/Q 2e-3, information weight 0.05, Q with fixed std.
-    "dsprites": {
-        "noise_dim": 5,
-        "num_cat": 0,
-        "num_cont": 5,
-        "batch_size": 64,
-        "lr_d": 2e-3,
-        "lr_g": 1e-3,
-        "lambda_cont": 0.05,
-    },
-}
-
-MODEL_DATASET: dict[tuple[str, str], dict[str, Any]] = {}
 
 #: (model, dataset) pairs that are refused before any work, each with its one-line reason
 REFUSED: dict[tuple[str, str], str] = {
@@ -214,8 +198,9 @@ def hparams_for(
     hp = dict(COMMON)
     hp.update(DEVICE_DEFAULTS.get(device_type, {}))
     hp.update(MODELS.get(model, {}))
-    hp.update(DATASETS.get(dataset, {}))
-    hp.update(MODEL_DATASET.get((model, dataset), {}))
+    dataset_defaults, per_model = dataset_hparams(dataset)
+    hp.update(dataset_defaults)
+    hp.update(per_model.get(model, {}))
     for key, value in (overrides or {}).items():
         if key not in hp:
             raise ConfigError(

@@ -1,4 +1,4 @@
-"""Discovery of users' models and metrics through Python entry points.
+"""Discovery of users' models, metrics and datasets through Python entry points.
 
 A package adds a GAN family or a metric to gan-zoo without editing it, the way pytest and
 torch-fidelity take plugins: it declares an entry point in its ``pyproject.toml``::
@@ -9,7 +9,11 @@ torch-fidelity take plugins: it declares an entry point in its ``pyproject.toml`
     [project.entry-points."gan_zoo.metrics"]
     my_metric = "my_package.my_metric"
 
-Loading an entry point imports its module, whose ``register`` calls add the model or metric.
+    [project.entry-points."gan_zoo.datasets"]
+    my_data = "my_package.my_data"
+
+Loading an entry point imports its module, whose ``register`` calls add the model, metric or
+dataset.
 Each group is loaded once per process, the first time the registry is asked for names; a plugin
 that fails to import is reported in one line and skipped, so one broken plugin cannot stop a run
 of the built-in models.
@@ -24,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MODELS_GROUP = "gan_zoo.models"
 METRICS_GROUP = "gan_zoo.metrics"
+DATASETS_GROUP = "gan_zoo.datasets"
 
 _loaded: set[str] = set()
 

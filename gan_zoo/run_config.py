@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gan_zoo.config import Budget, budget, hparams_for
+from gan_zoo.data.registry import resolve as resolve_dataset
 from gan_zoo.devices import pick_device
+from gan_zoo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,19 @@ class RunConfig:
         overrides: dict[str, Any] | None = None,
         device: str | None = None,
     ) -> RunConfig:
-        """Check and resolve everything a run needs; a bad name or value is a ConfigError."""
+        """Check and resolve everything a run needs; a bad name or value is a ConfigError.
+
+        ``dataset`` may be a spec of the user's data (``folder:PATH``); the config holds the
+        registered name its data loads under.
+        """
         dev = pick_device(device)
-        hparams = hparams_for(model, dataset, overrides, dev.type)
-        return cls(model, dataset, seed, budget(budget_name, dataset), str(dev), hparams)
+        try:
+            entry = resolve_dataset(dataset)
+            name, spec = entry.name, entry.spec
+        except ConfigError:  # not registered (a test's in-memory data): no dataset defaults
+            name = spec = dataset
+        hparams = hparams_for(model, spec, overrides, dev.type)
+        return cls(model, name, seed, budget(budget_name, name), str(dev), hparams)
 
     @property
     def device_type(self) -> str:

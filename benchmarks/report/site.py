@@ -30,9 +30,8 @@ from benchmarks.records import device_label, is_external, load_records
 from benchmarks.report.charts import Series, line_chart
 from benchmarks.tables import (
     CHANCE_ROW,
-    DATASET_TITLES,
     FLOOR_ROW,
-    README_SECTIONS,
+    dataset_title,
     headline_budget,
     label_rank,
     model_rank,
@@ -299,7 +298,7 @@ def environment() -> Environment:
     )
     env.globals.update(
         page_name=page_name,
-        title_of=lambda d: DATASET_TITLES.get(d, d),
+        title_of=dataset_title,
         NOT_CONVERGED=NOT_CONVERGED,
         STEEP=STEEP_GAIN_PER_DECADE,
         CONVERGENCE_METRIC=CONVERGENCE_METRIC,
@@ -310,8 +309,10 @@ def environment() -> Environment:
 
 
 def _datasets(records: Iterable[dict[str, Any]]) -> list[str]:
-    """The records' datasets, those with a README section first (MNIST leads), in its order."""
-    order = list(README_SECTIONS)
+    """The records' datasets in the registry's order (MNIST leads), then any others."""
+    from gan_zoo.data import available
+
+    order = available()
     found = {str(r["dataset"]) for r in records if r.get("dataset")}
     return sorted(found, key=lambda d: (order.index(d) if d in order else len(order), d))
 

@@ -83,7 +83,7 @@ def read_npz(path: Path, known: Iterable[str]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _read_image(path: Path, image_shape: tuple[int, int, int]) -> np.ndarray:
+def read_image(path: Path, image_shape: tuple[int, int, int]) -> np.ndarray:
     """One 8-bit image of the dataset's size as H x W x C; RGB with equal channels counts as
     grayscale (what ``torchvision.utils.save_image`` writes for one-channel images)."""
     channels, h, w = image_shape
@@ -114,7 +114,7 @@ def _read_image(path: Path, image_shape: tuple[int, int, int]) -> np.ndarray:
     return array
 
 
-def _image_files(folder: Path) -> list[Path]:
+def image_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     for path in files:
         if path.is_dir():
@@ -122,6 +122,21 @@ def _image_files(folder: Path) -> list[Path]:
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             raise DataError(f"{path} is not an image file (expected {', '.join(IMAGE_SUFFIXES)})")
     return files
+
+
+def image_shape_of(path: Path) -> tuple[int, int, int]:
+    """C x H x W of one image file (C 1 for grayscale, 3 for RGB), for data whose size is not
+    known beforehand (a user's dataset takes the size of its first image)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            mode, (w, h) = image.mode, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{path} is not a readable image ({exc})") from None
+    if mode not in _MODES:
+        raise DataError(f"{path} is a {mode!r} image; expected 8-bit grayscale (L) or RGB")
+    return _MODES[mode], h, w
 
 
 def read_image_folder(
@@ -142,15 +157,15 @@ def read_image_folder(
                 f"{folder}: label subfolders are named by the label's index (0, 1, ...), "
                 f"not {', '.join(map(repr, bad[:3]))}"
             )
-        groups = [(int(p.name), _image_files(p)) for p in subfolders]
+        groups = [(int(p.name), image_files(p)) for p in subfolders]
         check_labels(np.array([g[0] for g in groups]), num_classes, f"{folder} label folders")
         groups.sort()
     else:
-        groups = [(-1, _image_files(folder))]
+        groups = [(-1, image_files(folder))]
     files = [(label, path) for label, paths in groups for path in paths]
     if not files:
         raise DataError(f"{folder} holds no images")
-    images = np.stack([_read_image(path, image_shape) for _, path in files])
+    images = np.stack([read_image(path, image_shape) for _, path in files])
     labels = np.array([label for label, _ in files], dtype=np.int64) if subfolders else None
     return to_nchw(images, image_shape, f"the images in {folder}"), labels
 

@@ -28,8 +28,19 @@ from gan_zoo.models.base import GanModel, Samples, to_float
 def quality(
     model: GanModel, samples: Samples, dataset: str, context: EvalContext
 ) -> Mapping[str, float]:
-    from gan_zoo.metrics.fidelity import PRC_SAMPLES, sample_quality
+    from gan_zoo.metrics.fidelity import PRC_SAMPLES, inception_quality, sample_quality
+    from gan_zoo.metrics.judge import has_judge
 
+    if not has_judge(dataset):  # no labels, no judge: Inception features, when asked for
+        if not context.inception:
+            return {}
+        return inception_quality(
+            samples.images,
+            context.splits,
+            inception_weights=context.inception_weights,
+            num_samples=len(samples.images),
+            seed=context.seed,
+        )
     return sample_quality(
         samples.images,
         dataset,
@@ -39,6 +50,7 @@ def quality(
         num_samples=len(samples.images),
         seed=context.seed,
         prc_samples=PRC_SAMPLES if context.prc_samples is None else context.prc_samples,
+        data=context.splits,
     )
 
 
@@ -48,7 +60,12 @@ def intra_class(
     from gan_zoo.metrics.intra_class import intra_class_quality
 
     return intra_class_quality(
-        samples.images, samples.labels, dataset, context.root, seed=context.seed
+        samples.images,
+        samples.labels,
+        dataset,
+        context.root,
+        seed=context.seed,
+        data=context.splits,
     )
 
 
@@ -87,9 +104,13 @@ def label_chance_level(key: str, record: Mapping[str, Any]) -> float | None:
 
 
 def quality_floor(dataset: str, root: str | None, num_samples: int) -> dict[str, float]:
-    """Real train images against the test split at the evaluation's sample count."""
+    """Real train images against the test split at the evaluation's sample count (on the
+    judge's features: a dataset without a judge has no floor)."""
     from gan_zoo.metrics.fidelity import quality_floor as real_quality
+    from gan_zoo.metrics.judge import has_judge
 
+    if not has_judge(dataset):
+        return {}
     return real_quality(dataset, root=root, num_samples=num_samples)
 
 
@@ -109,7 +130,7 @@ def judge_predictions(samples: Samples, context: EvalContext) -> np.ndarray:
     def predict() -> np.ndarray:
         from gan_zoo.metrics.judge import get_judge
 
-        judge = get_judge(context.dataset_name, root=context.root)
+        judge = get_judge(context.dataset_name, root=context.root, data=context.splits)
         return judge.predict(samples.images).cpu().numpy()
 
     return context.shared("judge_predictions", predict)

@@ -19,8 +19,8 @@ from gan_zoo.metrics.disentanglement.protocol import (
 from gan_zoo.metrics.judge import FEATURE_DIM
 from gan_zoo.metrics.registry import Key, register, register_metric
 
-#: the labelled image datasets, which have a judge
-JUDGED = ("mnist", "fashion-mnist")
+#: the judge-based metrics apply to every dataset whose registration gives a judge
+JUDGED = ("judge",)
 MNIST = ("mnist",)
 DSPRITES = ("dsprites",)
 #: FID's covariance of the judge's 128-d features has full rank from 129 samples on
@@ -63,7 +63,8 @@ register_metric(
         Key("quality_reference", "number of test images the quality metrics compared with (count)"),
         Key("prc_samples", "images per side for precision and recall (count)"),
     ),
-    datasets=JUDGED,
+    # the judge's features where the dataset has a judge, else Inception's (--inception)
+    data_needs=("test_split",),
     compute=builtin.quality,
     curve=True,
     floor=builtin.quality_floor,
@@ -94,7 +95,7 @@ register_metric(
         ),
         Key("code_mi_{code}", "I(c; judge(G(z,c))) normalised by H(c)", "higher", MNIST),
     ),
-    datasets=JUDGED,
+    data_needs=JUDGED,
     needs=("categorical_code",),
     compute=builtin.code_information,
     chance=builtin.code_chance_level,
@@ -111,7 +112,7 @@ register_metric(
         ),
         Key("label_mi", "conditional models: I(y; judge) normalised by ln 10", "higher"),
     ),
-    datasets=JUDGED,
+    data_needs=JUDGED,
     needs=("labels",),
     compute=builtin.label_control,
     chance=builtin.label_chance_level,
@@ -152,7 +153,7 @@ register_metric(
         ),
         Key("intra_samples", "generated images per class for the intra-class metrics (count)"),
     ),
-    datasets=JUDGED,
+    data_needs=JUDGED,
     needs=("labels",),
     compute=builtin.intra_class,
     curve=True,

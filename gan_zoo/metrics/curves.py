@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.metrics.judge import has_judge
 from gan_zoo.models.base import GanModel, Samples
@@ -44,6 +45,7 @@ class CurveProbe:
         bank_seed: int = BANK_SEED,
     ) -> None:
         self.dataset_name, self.root = dataset_name, root
+        self.data = DataSplits(dataset_name, root)  # one load of the splits for every point
         self.num_samples, self.bank_seed = num_samples, bank_seed
         self.steps = curve_steps(total_steps)
 
@@ -61,6 +63,7 @@ class CurveProbe:
             root=self.root,
             seed=self.bank_seed,
             prc_samples=self.num_samples,
+            data=self.data,
         )
         return {k: v for k, v in metrics.items() if k not in _CONSTANT_KEYS}
 

@@ -31,6 +31,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
+from gan_zoo.data import DataSplits
 from gan_zoo.devices import pick_device
 from gan_zoo.digest_cache import set_aside
 from gan_zoo.errors import DataError
@@ -241,11 +242,9 @@ QUALITY = ("fid", "kid", "isc")
 FLOOR_KEYS = (*_KEYS, "density", "coverage")
 
 
-def _reference(dataset_name: str, root: str | os.PathLike[str] | None) -> tuple[Images, str]:
+def _reference(data: DataSplits) -> tuple[Images, str]:
     """The test split and a cache name that changes with its content."""
-    from gan_zoo.data import load_dataset
-
-    test = load_dataset(dataset_name, split="test", root=root)
+    test = data.test
     name = f"gan-zoo-{test.name}-test-{data_checksum(test)[:16]}-n{len(test)}"
     return test.images, name
 
@@ -286,13 +285,15 @@ def sample_quality(
     seed: int = DEFAULT_SEED,
     reference_images: Images | None = None,
     prc_samples: int = PRC_SAMPLES,
+    data: DataSplits | None = None,
 ) -> dict[str, float]:
     """FID, KID, precision/recall and IS of the first ``num_samples`` of ``fake_images``.
 
     ``fake_images``: uint8 N x C x H x W with N >= ``num_samples`` (a hard requirement, so
     numbers from different runs use the same sample count). The reference is the test split
     of ``dataset_name`` (its features are cached); ``reference_images`` replaces it for small
-    plumbing checks and is never cached. Precision/recall use the first ``prc_samples``
+    plumbing checks and is never cached; ``data`` gives the splits this evaluation already
+    loaded. Precision/recall use the first ``prc_samples``
     generated images against a fixed random subset of as many reference images.
 
     Keys: ``fid``, ``kid_mean``, ``kid_std``, ``isc``, ``isc_std``, ``precision``,
@@ -311,9 +312,10 @@ def sample_quality(
     fake = fake_images[:num_samples]
     dev = pick_device(device)
     cuda = dev.type == "cuda"
-    judge = get_judge(dataset_name, root=root, device=dev)
+    data = data if data is not None else DataSplits(dataset_name, root)
+    judge = get_judge(dataset_name, root=root, device=dev, data=data)
     if reference_images is None:
-        reference, reference_name = _reference(dataset_name, root)
+        reference, reference_name = _reference(data)
     else:
         check_uint8_images(reference_images)
         reference, reference_name = reference_images, None
@@ -338,19 +340,51 @@ def sample_quality(
     out["quality_reference"] = float(len(reference))
     out["prc_samples"] = float(prc_n)
     if inception:
-        path = None if inception_weights is None else str(inception_weights)
-        name = register_inception(path)
-        try:
-            extra = _calculate(fake, reference, reference_name, name, path, cuda, 3, QUALITY, seed)
-        except OSError as error:  # urllib's URLError is an OSError
-            if path is not None:
-                raise
-            raise DataError(
-                "torch-fidelity could not download its Inception weights "
-                f"({error}); download weights-inception-2015-12-05-6726825d.pth where the "
-                "network allows and pass inception_weights=<its path>"
-            ) from error
-        out.update({_inception_key(k): v for k, v in extra.items()})
+        out.update(_inception(fake, reference, reference_name, cuda, inception_weights, seed))
+    return out
+
+
+def _inception(
+    fake: Images,
+    reference: Images,
+    reference_name: str | None,
+    cuda: bool,
+    inception_weights: str | os.PathLike[str] | None,
+    seed: int,
+) -> dict[str, float]:
+    """FID, KID and IS on torch-fidelity's Inception v3 (grey images tiled to RGB)."""
+    path = None if inception_weights is None else str(inception_weights)
+    name = register_inception(path)
+    try:
+        extra = _calculate(fake, reference, reference_name, name, path, cuda, 3, QUALITY, seed)
+    except OSError as error:  # urllib's URLError is an OSError
+        if path is not None:
+            raise
+        raise DataError(
+            "torch-fidelity could not download its Inception weights "
+            f"({error}); download weights-inception-2015-12-05-6726825d.pth where the "
+            "network allows and pass inception_weights=<its path>"
+        ) from error
+    return {_inception_key(k): v for k, v in extra.items()}
+
+
+def inception_quality(
+    fake_images: Images,
+    data: DataSplits,
+    device: str | torch.device | None = None,
+    inception_weights: str | os.PathLike[str] | None = None,
+    num_samples: int = DEFAULT_NUM_SAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, float]:
+    """The quality metrics a dataset without a judge (no labels) still has: Inception-FID, KID
+    and IS of the first ``num_samples`` against its test split."""
+    check_uint8_images(fake_images)
+    fake = fake_images[:num_samples]
+    reference, reference_name = _reference(data)
+    cuda = pick_device(device).type == "cuda"
+    out = _inception(fake, reference, reference_name, cuda, inception_weights, seed)
+    out["quality_samples"] = float(len(fake))
+    out["quality_reference"] = float(len(reference))
     return out
 
 
@@ -366,22 +400,28 @@ def quality_floor(
     device: str | torch.device | None = None,
     num_samples: int = DEFAULT_NUM_SAMPLES,
     seed: int = DEFAULT_SEED,
+    data: DataSplits | None = None,
 ) -> dict[str, float]:
     """The metrics of real train images against the test split: the best a model can hope for.
 
     Computed once per judge, sample count and seed, and stored in the judge's metadata.
     """
-    from gan_zoo.data import load_dataset
-
-    judge = get_judge(dataset_name, root=root, device=device)
+    data = data if data is not None else DataSplits(dataset_name, root)
+    judge = get_judge(dataset_name, root=root, device=device, data=data)
     key = f"n{num_samples}-seed{seed}"
     floors = dict(judge.meta.get("quality_floors", {}))
     if key in floors and set(FLOOR_KEYS) <= set(floors[key]):
         return dict(floors[key])  # a floor stored before a key existed is computed again
-    train = load_dataset(dataset_name, split="train", root=root)
+    train = data.train
     pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:num_samples]
     floor = sample_quality(
-        train.images[pick], dataset_name, root, device, num_samples=num_samples, seed=seed
+        train.images[pick],
+        dataset_name,
+        root,
+        device,
+        num_samples=num_samples,
+        seed=seed,
+        data=data,
     )
     floors[key] = floor
     judge.update_meta(quality_floors=floors)

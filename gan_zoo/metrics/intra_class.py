@@ -16,16 +16,19 @@ the record stores the sample count, and the floor is computed at the evaluation'
 
 from __future__ import annotations
 
+import logging
 import os
 
 import torch
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 
+from gan_zoo.data import DataSplits
 from gan_zoo.metrics.density_coverage import DC_NEIGHBORHOOD, density_coverage
 from gan_zoo.metrics.fidelity import PRC_BLOCK, PRC_NEIGHBORHOOD
 from gan_zoo.metrics.judge import DEFAULT_SEED, Judge, check_uint8_images, get_judge
 
+log = logging.getLogger(__name__)
 KEYS = ("intra_fid", "intra_precision", "intra_recall", "intra_density", "intra_coverage")
 #: the fewest samples of one class the scores are defined on (k-NN balls need k + 1 points)
 MIN_PER_CLASS = max(PRC_NEIGHBORHOOD, DC_NEIGHBORHOOD) + 1
@@ -34,14 +37,10 @@ MIN_PER_CLASS = max(PRC_NEIGHBORHOOD, DC_NEIGHBORHOOD) + 1
 _REFERENCE: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]] = {}
 
 
-def _reference(
-    judge: Judge, root: str | os.PathLike[str] | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    from gan_zoo.data import load_dataset
-
-    key = (judge.digest, str(root))
+def _reference(judge: Judge, data: DataSplits) -> tuple[torch.Tensor, torch.Tensor]:
+    key = (judge.digest, str(data.root))
     if key not in _REFERENCE:
-        test = load_dataset(judge.dataset, split="test", root=root)
+        test = data.test
         _REFERENCE[key] = (judge.features(test.images).float().cpu(), test.labels.cpu())
     return _REFERENCE[key]
 
@@ -83,19 +82,30 @@ def intra_class_quality(
     root: str | os.PathLike[str] | None = None,
     device: str | torch.device | None = None,
     seed: int = DEFAULT_SEED,
+    data: DataSplits | None = None,
 ) -> dict[str, float]:
     """Mean over the requested classes of intra-class FID, precision and recall.
 
     ``images``: uint8 N x C x H x W generated for the requested ``labels`` (N,). Also returns
-    ``intra_samples``: the smallest number of samples any class had.
+    ``intra_samples``: the smallest number of samples any class had. ``data``: the splits this
+    evaluation already loaded.
     """
     check_uint8_images(images)
     labels = torch.as_tensor(labels).cpu()
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    judge = get_judge(dataset_name, root=root, device=device)
+    data = data if data is not None else DataSplits(dataset_name, root)
+    judge = get_judge(dataset_name, root=root, device=device, data=data)
     fake = judge.features(images).float().cpu()
-    real, real_labels = _reference(judge, root)
+    real, real_labels = _reference(judge, data)
+    smallest = min(int((real_labels == c).sum()) for c in torch.unique(labels).tolist())
+    if smallest < MIN_PER_CLASS:  # a user's small test split: no neighbourhood to measure
+        log.warning(
+            "intra-class metrics skipped: a class has %d test images (%d needed)",
+            smallest,
+            MIN_PER_CLASS,
+        )
+        return {}
     per_class = []
     counts = []
     for c in torch.unique(labels).tolist():
@@ -112,11 +122,10 @@ def balanced_real(
     per_class: int,
     root: str | os.PathLike[str] | None = None,
     seed: int = DEFAULT_SEED,
+    data: DataSplits | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``per_class`` random train images of every class (fixed seed): a perfect model's samples."""
-    from gan_zoo.data import load_dataset
-
-    train = load_dataset(dataset_name, split="train", root=root)
+    train = (data if data is not None else DataSplits(dataset_name, root)).train
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))
     picks = [order[train.labels[order] == c][:per_class] for c in range(int(train.num_classes))]
     index = torch.stack(picks, dim=1).reshape(-1)  # interleaved: labels 0, 1, ..., 9, 0, ...
@@ -129,17 +138,19 @@ def intra_class_floor(
     device: str | torch.device | None = None,
     per_class: int = 1000,
     seed: int = DEFAULT_SEED,
+    data: DataSplits | None = None,
 ) -> dict[str, float]:
     """Intra-class metrics of real train images (``per_class`` each) against the test split.
 
     The best a conditional model can hope for at that sample count; cached in the judge's
     metadata like the global floor.
     """
-    judge = get_judge(dataset_name, root=root, device=device)
+    data = data if data is not None else DataSplits(dataset_name, root)
+    judge = get_judge(dataset_name, root=root, device=device, data=data)
     key = f"per_class{per_class}-seed{seed}"
     floors = dict(judge.meta.get("intra_class_floors", {}))
     if key not in floors or not set(KEYS) <= set(floors[key]):
-        images, labels = balanced_real(dataset_name, per_class, root, seed)
-        floors[key] = intra_class_quality(images, labels, dataset_name, root, device, seed)
+        images, labels = balanced_real(dataset_name, per_class, root, seed, data)
+        floors[key] = intra_class_quality(images, labels, dataset_name, root, device, seed, data)
         judge.update_meta(intra_class_floors=floors)
     return dict(floors[key])

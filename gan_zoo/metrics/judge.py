@@ -26,7 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.data.registry import JudgeSettings
 from gan_zoo.devices import pick_device
 from gan_zoo.digest_cache import load_or_build, short_digest
 from gan_zoo.errors import ConfigError
@@ -43,15 +45,23 @@ FEATURE_DIM = 128
 DEFAULT_SEED = 0
 INFERENCE_BATCH = 2000
 
-# Recipe per dataset. Two epochs reach >= 99% on MNIST; Fashion-MNIST is harder and gets more.
-_EPOCHS = {"mnist": 2, "fashion-mnist": 4}
-# The bar each judge must clear on the test split before its metrics are trusted.
-MIN_TEST_ACCURACY = {"mnist": 0.990, "fashion-mnist": 0.900}
+
+def settings(dataset_name: str) -> JudgeSettings | None:
+    """The judge's training settings and accuracy bar from the dataset's registration; None
+    where it has none (unlabelled data, dSprites, an unregistered name)."""
+    from gan_zoo.data.registry import resolve
+
+    try:
+        entry = resolve(dataset_name)
+    except ConfigError:
+        return None
+    return entry.judge if entry.has_judge else None
 
 
 def has_judge(dataset_name: str) -> bool:
-    """Whether a judge recipe exists for ``dataset_name`` (the labelled image datasets)."""
-    return dataset_name in _EPOCHS
+    """Whether a judge can be trained for ``dataset_name`` (a labelled dataset with a test split
+    whose registration gives judge settings)."""
+    return settings(dataset_name) is not None
 
 
 def _block(c_in: int, c_out: int, kernel: int) -> list[nn.Module]:
@@ -128,17 +138,18 @@ def make_recipe(train: ImageDataset, seed: int = DEFAULT_SEED) -> JudgeRecipe:
     """The recipe for a judge of ``train``'s dataset."""
     if train.labels is None or train.num_classes is None:
         raise ConfigError(f"dataset {train.name!r} has no class labels; a judge needs them")
-    if train.name not in _EPOCHS:
-        raise ConfigError(
-            f"no judge recipe for dataset {train.name!r}; known: {', '.join(sorted(_EPOCHS))}"
-        )
+    recipe = settings(train.name)
+    if recipe is None:
+        raise ConfigError(f"dataset {train.name!r} has no judge (its registration gives none)")
     return JudgeRecipe(
         dataset=train.name,
         data_checksum=data_checksum(train),
         image_shape=train.image_shape,
         num_classes=int(train.num_classes),
         seed=seed,
-        epochs=_EPOCHS[train.name],
+        epochs=recipe.epochs,
+        # a user's small set may hold fewer images than a batch
+        batch_size=min(JudgeRecipe.batch_size, len(train)),
     )
 
 
@@ -329,7 +340,8 @@ def _train_and_store(
     log.info(message)
     if verbose:
         print(message, file=sys.stderr)
-    bar = MIN_TEST_ACCURACY.get(recipe.dataset)
+    known = settings(recipe.dataset)
+    bar = None if known is None else known.min_accuracy
     if bar is not None and meta["test_accuracy"] < bar:
         warnings.warn(
             f"judge[{recipe.dataset}] reached {meta['test_accuracy']:.4f} < {bar}: its metrics "
@@ -353,25 +365,23 @@ def get_judge(
     device: str | torch.device | None = None,
     seed: int = DEFAULT_SEED,
     verbose: bool = True,
+    data: DataSplits | None = None,
 ) -> Judge:
     """The judge of ``dataset_name``: from memory, else from the cache, else trained now.
 
+    ``data`` gives the splits already loaded for this evaluation (else they are loaded here).
     Training takes a few minutes on a CPU and happens once per machine and recipe.
     """
-    from gan_zoo.data import load_dataset
-
     dev = pick_device(device)
     key = (str(dataset_name), str(data_root(root)), int(seed), str(dev))
     if key in _LOADED:
         return _LOADED[key]
-    train = load_dataset(dataset_name, split="train", root=root)
-    recipe = make_recipe(train, seed)
+    data = data if data is not None else DataSplits(dataset_name, root)
+    recipe = make_recipe(data.train, seed)
     judge = load_or_build(
         checkpoint_path(recipe),
         lambda: _load_cached(recipe, dev),
-        lambda: _train_and_store(
-            recipe, train, load_dataset(dataset_name, split="test", root=root), dev, verbose
-        ),
+        lambda: _train_and_store(recipe, data.train, data.test, dev, verbose),
         companions=(meta_path(checkpoint_path(recipe)),),
     )
     _LOADED[key] = judge
@@ -382,6 +392,4 @@ def judge_recipe(
     dataset_name: str, root: str | os.PathLike[str] | None = None, seed: int = DEFAULT_SEED
 ) -> JudgeRecipe:
     """The recipe (and so the cache key) :func:`get_judge` would use, without training."""
-    from gan_zoo.data import load_dataset
-
-    return make_recipe(load_dataset(dataset_name, split="train", root=root), seed)
+    return make_recipe(DataSplits(dataset_name, root).train, seed)

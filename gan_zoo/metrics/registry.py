@@ -48,6 +48,13 @@ CAPABILITY_TEXT = {
     "categorical_code": "a categorical code",
     "continuous_code": "a continuous code",
 }
+#: what a metric may need from a dataset, and how its registration is asked
+DATA_CAPABILITIES: dict[str, Callable[[Any], bool]] = {
+    "judge": lambda entry: entry.has_judge,
+    "labels": lambda entry: entry.labelled,
+    "factors": lambda entry: entry.ground_truth is not None,
+    "test_split": lambda entry: "test" in entry.splits,
+}
 #: the headline of a templated key shows the first code, which every built-in model names c1
 HEADLINE_CODE = "c1"
 
@@ -82,7 +89,9 @@ class Key:
 class Metric:
     """A metric: its keys and where it applies, and optionally how to compute it.
 
-    ``datasets`` None means every dataset; ``needs`` are :data:`CAPABILITIES` the model must have.
+    ``datasets`` None means every dataset; ``data_needs`` are :data:`DATA_CAPABILITIES` the
+    dataset's registration must have (``judge``: the judge-based metrics apply to every dataset
+    that has a judge, a user's included); ``needs`` are :data:`CAPABILITIES` the model must have.
     ``curve`` marks metrics cheap enough for the learning-curve probe. ``settings`` is an optional
     frozen dataclass of protocol constants (the disentanglement metrics' overridable settings).
     ``min_samples`` is the fewest samples the metric is defined on (per requested label for a
@@ -101,16 +110,31 @@ class Metric:
     min_samples: int = 1
     chance: ChanceFn | None = None
     floor: FloorFn | None = None
+    data_needs: tuple[str, ...] = ()
 
     def applies(self, dataset: str, model: Any | None = None) -> bool:
         """Whether this metric is defined for ``dataset`` and (when given) ``model``."""
         if self.datasets is not None and dataset not in self.datasets:
+            return False
+        if self.data_needs and not _dataset_has(dataset, self.data_needs):
             return False
         return model is None or not self.missing(model)
 
     def missing(self, model: Any) -> list[str]:
         """The needs ``model`` lacks (empty when the metric can score it)."""
         return [need for need in self.needs if not CAPABILITIES[need](model)]
+
+
+def _dataset_has(dataset: str, needs: tuple[str, ...]) -> bool:
+    """Whether the registered ``dataset`` has every capability in ``needs`` (an unregistered
+    name has none)."""
+    from gan_zoo.data.registry import resolve
+
+    try:
+        entry = resolve(dataset)
+    except ConfigError:
+        return False
+    return all(DATA_CAPABILITIES[need](entry) for need in needs)
 
 
 _METRICS: dict[str, Metric] = {}
@@ -127,6 +151,7 @@ def register_metric(
     min_samples: int = 1,
     chance: ChanceFn | None = None,
     floor: FloorFn | None = None,
+    data_needs: Iterable[str] = (),
 ) -> Metric:
     """Declare a metric; a name or key already declared by another metric is refused."""
     return register(
@@ -141,6 +166,7 @@ def register_metric(
             min_samples=min_samples,
             chance=chance,
             floor=floor,
+            data_needs=tuple(data_needs),
         )
     )
 
@@ -154,6 +180,12 @@ def register(metric: Metric) -> Metric:
         raise ConfigError(
             f"metric {metric.name!r} needs unknown {', '.join(unknown)}; "
             f"known: {', '.join(CAPABILITIES)}"
+        )
+    unknown = sorted(set(metric.data_needs) - set(DATA_CAPABILITIES))
+    if unknown:
+        raise ConfigError(
+            f"metric {metric.name!r} needs unknown dataset {', '.join(unknown)}; "
+            f"known: {', '.join(DATA_CAPABILITIES)}"
         )
     if metric.name in _METRICS:
         raise ConfigError(f"metric {metric.name!r} is already registered")
@@ -209,20 +241,27 @@ def order_keys(keys: Iterable[str]) -> list[str]:
 
 
 def headline(dataset: str) -> list[str]:
-    """The keys a reader looks at first on ``dataset``: README table, plots, equivalence check."""
-    return [k.shown_as for k in declared_keys() if dataset in k.headline]
+    """The keys a reader looks at first on ``dataset``: README table, plots, equivalence check.
+
+    A dataset no key names (CIFAR-10, SVHN, the user's own) gets every dataset's headline keys
+    whose metric applies to it.
+    """
+    named = [k.shown_as for k in declared_keys() if dataset in k.headline]
+    if named:
+        return named
+    return list(
+        dict.fromkeys(
+            k.shown_as for m in metrics() if m.applies(dataset) for k in m.keys if k.headline
+        )
+    )
 
 
 def headline_any(datasets: Iterable[str] | None = None) -> list[str]:
     """The headline keys of several datasets (all that have any when None), registry order."""
-    wanted = None if datasets is None else set(datasets)
-    return list(
-        dict.fromkeys(
-            k.shown_as
-            for k in declared_keys()
-            if k.headline and (wanted is None or wanted & set(k.headline))
-        )
-    )
+    if datasets is None:
+        return list(dict.fromkeys(k.shown_as for k in declared_keys() if k.headline))
+    wanted = {k for d in datasets if d for k in headline(d)}
+    return [k for k in dict.fromkeys(x.shown_as for x in declared_keys()) if k in wanted]
 
 
 def chance_level(key: str, record: Mapping[str, Any]) -> float | None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.context import EvalContext
@@ -36,8 +37,13 @@ def evaluate(
     num_samples: int = 10_000,
     inception: bool = False,
     inception_weights: str | None = None,
+    data: DataSplits | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """Every registered metric that applies (see metrics.registry), and non-scalar details."""
+    """Every registered metric that applies (see metrics.registry), and non-scalar details.
+
+    The metrics read the dataset's splits from ``data`` (made here when not given), so each
+    split is loaded once for the evaluation.
+    """
     samples = evaluation_bank(model, num_samples, seed)
     if run_dir is not None:
         save_artefacts(model, samples, Path(run_dir), seed)
@@ -48,6 +54,7 @@ def evaluate(
         dataset=dataset,
         inception=inception,
         inception_weights=inception_weights,
+        data=data,
     )
     metrics = run_metrics(model, samples, context, [m for m in registered() if m.compute])
     return metrics, context.details
@@ -90,12 +97,13 @@ def judged_metrics(
     details: dict[str, Any] | None = None,
     inception: bool = False,
     inception_weights: str | None = None,
+    data: DataSplits | None = None,
 ) -> dict[str, float]:
     """Every registered metric cheap enough for the learning-curve probe (``curve=True``).
 
     Quality, the model's own bound, judge-based code and label control, intra-class quality:
     the final evaluation and the probe both compute these, on banks of different sizes.
-    ``prc_samples`` defaults to fidelity's protocol (5,000).
+    ``prc_samples`` defaults to fidelity's protocol (5,000); ``data``: splits already loaded.
     """
     context = EvalContext(
         dataset_name=dataset_name,
@@ -104,6 +112,7 @@ def judged_metrics(
         inception=inception,
         inception_weights=inception_weights,
         prc_samples=prc_samples,
+        data=data,
         details={} if details is None else details,
     )
     return run_metrics(model, samples, context, [m for m in registered() if m.curve])

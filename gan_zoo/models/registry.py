@@ -16,6 +16,7 @@ from gan_zoo.config_rules import Rule
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
+from gan_zoo.models.nets import discover_nets
 from gan_zoo.plugins import MODELS_GROUP, load_plugins
 from gan_zoo.run_config import RunConfig
 
@@ -116,6 +117,7 @@ def build_run(config: RunConfig, dataset: ImageDataset) -> GanModel:
 
 
 def _build(name: str, dataset: ImageDataset, hparams: dict[str, Any]) -> GanModel:
+    discover_nets(dataset.name)  # a plugin dataset's own nets, before the builder asks
     model = _MODELS[name].builder(dataset, hparams)
     model.name = name
     return model

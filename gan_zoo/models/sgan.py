@@ -35,14 +35,7 @@ from gan_zoo.models.conditioning import label_width, with_label
 from gan_zoo.models.latent import Latent, LatentLayout
 from gan_zoo.models.nets.heads import Discriminator, Heads, adversarial_head
 from gan_zoo.models.nets.init import init_gan_weights, init_lasagne_discriminator
-from gan_zoo.models.nets.sgan import (
-    FeatureGenerator,
-    FeatureTrunk,
-    ImageGenerator,
-    ImageTrunk,
-    SganEncoder,
-    noise_head,
-)
+from gan_zoo.models.nets.sgan import SganNets, noise_head, sgan_nets_for
 from gan_zoo.models.registry import register
 
 
@@ -79,7 +72,12 @@ class SganG(Context):
 
 class StackedGan(GanModel):
     def __init__(
-        self, hp: dict[str, Any], encoder: SganEncoder, num_classes: int, channels: int
+        self,
+        hp: dict[str, Any],
+        encoder: nn.Module,
+        num_classes: int,
+        channels: int,
+        nets: SganNets,
     ) -> None:
         layout = LatentLayout(
             noise_dim=hp["z1_dim"],
@@ -89,15 +87,15 @@ class StackedGan(GanModel):
             extra_noise={"z0": hp["z0_dim"]},
         )
         super().__init__(layout, hp, sgan_terms(hp))
-        self.g1 = FeatureGenerator(hp["z1_dim"] + label_width(num_classes))
-        self.g0 = ImageGenerator(hp["z0_dim"], channels)
-        trunk1, trunk0 = FeatureTrunk(), ImageTrunk(channels)
+        self.g1 = nets.g1(hp["z1_dim"], label_width(num_classes))
+        self.g0 = nets.g0(hp["z0_dim"], channels)
+        trunk1, trunk0 = nets.feature_trunk(), nets.image_trunk(channels)
+        f1, f0 = trunk1.features, trunk0.features
         self.d1 = Discriminator(
-            trunk1, {"adv": adversarial_head(256), "q": noise_head(256, hp["z1_dim"])}
+            trunk1, {"adv": adversarial_head(f1), "q": noise_head(f1, hp["z1_dim"])}
         )
-        self.d0 = Discriminator(
-            trunk0, {"adv": adversarial_head(256), "q": noise_head(256, hp["z0_dim"])}
-        )
+        adv0 = (nets.image_adv_head or adversarial_head)(f0)
+        self.d0 = Discriminator(trunk0, {"adv": adv0, "q": noise_head(f0, hp["z0_dim"])})
         init_gan_weights(self)
         init_lasagne_discriminator(self.d1)
         init_lasagne_discriminator(self.d0)
@@ -223,4 +221,5 @@ def build_sgan(dataset, hp) -> StackedGan:
     from gan_zoo.models.sgan_encoder import pretrained_encoder
 
     encoder = pretrained_encoder(dataset, seed=hp["encoder_seed"], epochs=hp["encoder_epochs"])
-    return StackedGan(hp, encoder, classes, dataset.image_shape[0])
+    nets = sgan_nets_for(dataset.image_shape)
+    return StackedGan(hp, encoder, classes, dataset.image_shape[0], nets)

@@ -15,7 +15,7 @@ from gan_zoo.devices import pick_device
 from gan_zoo.digest_cache import load_or_build, short_digest
 from gan_zoo.fitting import train_classifier
 from gan_zoo.io import atomic_torch_save, load_tensors
-from gan_zoo.models.nets.sgan import SganEncoder
+from gan_zoo.models.nets.sgan import sgan_nets_for
 from gan_zoo.paths import cache_root
 
 # bump when SganEncoder or its training changes: old caches are then not reused
@@ -43,7 +43,7 @@ def encoder_digest(dataset: ImageDataset, seed: int, epochs: int) -> str:
     return short_digest(key)
 
 
-def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) -> SganEncoder:
+def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) -> torch.nn.Module:
     """Load the cached encoder for ``dataset`` or train it on its labels (CPU or CUDA).
 
     Runs under a forked RNG, so whether the encoder came from the cache or was trained just now
@@ -53,23 +53,27 @@ def pretrained_encoder(dataset: ImageDataset, seed: int = 0, epochs: int = 2) ->
         return _load_or_train(dataset, seed, epochs)
 
 
-def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> SganEncoder:
+def _load_or_train(dataset: ImageDataset, seed: int, epochs: int) -> torch.nn.Module:
     path = (
         cache_root()
         / "sgan_encoders"
         / f"{dataset.name}-{encoder_digest(dataset, seed, epochs)}.pt"
     )
 
-    def load() -> SganEncoder | None:
+    def load() -> torch.nn.Module | None:
         if not path.exists():
             return None
-        net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
+        net = sgan_nets_for(dataset.image_shape).encoder(
+            int(dataset.num_classes), dataset.image_shape[0]
+        )
         net.load_state_dict(load_tensors(path))
         return net
 
-    def build() -> SganEncoder:
+    def build() -> torch.nn.Module:
         torch.manual_seed(seed)
-        net = SganEncoder(int(dataset.num_classes), dataset.image_shape[0])
+        net = sgan_nets_for(dataset.image_shape).encoder(
+            int(dataset.num_classes), dataset.image_shape[0]
+        )
         train_classifier(
             net,
             dataset.images,

@@ -11,6 +11,7 @@ input, so Q could read nothing and every disentanglement score was ~0.
 
 from __future__ import annotations
 
+from gan_zoo.models.nets import register_backbone
 from gan_zoo.models.nets.conv import ConvGenerator, ConvTrunk
 
 
@@ -33,3 +34,6 @@ class DSpritesTrunk(ConvTrunk):
             leak=0.2,
             batch_norm=False,
         )
+
+
+register_backbone((64, 64), DSpritesGenerator, DSpritesTrunk)

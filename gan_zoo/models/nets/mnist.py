@@ -8,6 +8,7 @@ D/Q trunk: conv 64 -> conv 128 (BN) -> FC 1024 (BN). Leaky ReLU slope 0.1 follow
 
 from __future__ import annotations
 
+from gan_zoo.models.nets import register_backbone
 from gan_zoo.models.nets.conv import ConvGenerator, ConvTrunk
 
 
@@ -21,3 +22,6 @@ class MnistTrunk(ConvTrunk):
         super().__init__(
             channels, widths=(64, 128), flat=128 * 7 * 7, features=1024, cond_dim=cond_dim
         )
+
+
+register_backbone((28, 28), MnistGenerator, MnistTrunk)

@@ -7,8 +7,13 @@ carry a Q head that reconstructs the level's noise (the entropy loss).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import torch
 from torch import nn
+
+from gan_zoo.errors import ConfigError
 
 FEATURE_DIM = 256
 D_LEAK = 0.2
@@ -132,3 +137,55 @@ class ImageTrunk(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(x)
+
+
+@dataclass(frozen=True)
+class SganNets:
+    """Stacked GAN's nets for one image size: what ``StackedGan`` builds its two levels from.
+
+    ``encoder(classes, channels)`` has ``e0`` (image -> features) and ``e1`` (features ->
+    logits); ``g1(z1_dim, label_dim)`` reads ``[z1, one-hot label]``; ``g0(z0_dim, channels)``
+    is called as ``g0(h1, z0)``; the trunks have ``features``; ``adv_head(features)`` and
+    ``q_head(features, z_dim)`` go on them (level 0's adversarial head may differ).
+    """
+
+    encoder: Callable[[int, int], nn.Module]
+    g1: Callable[[int, int], nn.Module]
+    g0: Callable[[int, int], nn.Module]
+    feature_trunk: Callable[[], nn.Module]
+    image_trunk: Callable[[int], nn.Module]
+    image_adv_head: Callable[[int], nn.Module] | None = None
+
+
+_SGAN_NETS: dict[tuple[int, int], SganNets] = {}
+
+
+def register_sgan_nets(size: tuple[int, int], nets: SganNets) -> None:
+    """Declare Stacked GAN's nets for ``size`` (H, W) images."""
+    if size in _SGAN_NETS and _SGAN_NETS[size] != nets:
+        raise ConfigError(f"Stacked GAN nets for {size[0]}x{size[1]} are already registered")
+    _SGAN_NETS[size] = nets
+
+
+def sgan_nets_for(image_shape: tuple[int, int, int]) -> SganNets:
+    """Stacked GAN's nets for a C x H x W image size (every nets module is looked at first)."""
+    from gan_zoo.models.nets import discover_nets
+
+    discover_nets()
+    key = (int(image_shape[1]), int(image_shape[2]))
+    if key not in _SGAN_NETS:
+        sizes = ", ".join(f"{h}x{w}" for h, w in sorted(_SGAN_NETS))
+        raise ConfigError(f"sgan has no nets for {key[0]}x{key[1]} images; available: {sizes}")
+    return _SGAN_NETS[key]
+
+
+register_sgan_nets(
+    (28, 28),
+    SganNets(
+        encoder=SganEncoder,
+        g1=lambda z_dim, label_dim: FeatureGenerator(z_dim + label_dim),
+        g0=ImageGenerator,
+        feature_trunk=FeatureTrunk,
+        image_trunk=ImageTrunk,
+    ),
+)
