@@ -35,7 +35,6 @@ from gan_zoo.progress import set_progress
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import train_run
 from gan_zoo.train.callbacks import Clock, StepCallback
-from gan_zoo.train.checkpoints import CheckpointFiles
 from gan_zoo.train.stop_signals import exit_code
 
 logger = logging.getLogger(__name__)
@@ -151,16 +150,22 @@ def execute_run(
                 )
         finally:
             writable = rerun is None or rerun.finish(record)
-        if not writable:
-            record["error"] = (
-                f"{record.get('error') or record['status']}; the previous complete record "
-                f"{record_path(out, spec.run_id)} is kept"
-            )
-            record["unwritten"] = True  # no executor writes it over the complete one
-        elif write:
-            write_record(out, record)
-            (run_dir / PENDING).unlink(missing_ok=True)
+        _settle(out, run_dir, record, writable, write)
     return record
+
+
+def _settle(out: Path, run_dir: Path, record: dict[str, Any], writable: bool, write: bool) -> None:
+    """Write a run's record, unless a forced rerun that did not complete must leave the
+    previous complete one in place: then the record says so and is never written."""
+    if not writable:
+        record["error"] = (
+            f"{record.get('error') or record['status']}; the previous complete record "
+            f"{record_path(out, record['run_id'])} is kept"
+        )
+        record["unwritten"] = True  # no executor writes it over the complete one
+    elif write:
+        write_record(out, record)
+        (run_dir / PENDING).unlink(missing_ok=True)
 
 
 #: a finished evaluation's record, kept in the run folder until the record itself is written
@@ -250,11 +255,20 @@ def execute_group(
             else:
                 todo.append((spec, run_dir))
         if todo:
-            records.update(_train_fused(todo, out, data_root, device, force, progress, options))
-            if write:
-                for spec, run_dir in todo:
-                    write_record(out, records[spec.run_id])
-                    (run_dir / PENDING).unlink(missing_ok=True)
+            reruns = [ForcedRerun(out, d, spec.run_id) if force else None for spec, d in todo]
+            for rerun in filter(None, reruns):
+                rerun.start()
+            trained: dict[str, dict[str, Any]] = {}
+            try:
+                trained = _train_fused(todo, out, data_root, device, progress, options)
+            finally:
+                writable = [
+                    rerun is None or rerun.finish(trained.get(spec.run_id))
+                    for (spec, _), rerun in zip(todo, reruns, strict=True)
+                ]
+            records.update(trained)
+            for (spec, run_dir), may_write in zip(todo, writable, strict=True):
+                _settle(out, run_dir, records[spec.run_id], may_write, write)
     return [records[spec.run_id] for spec in specs]
 
 
@@ -263,7 +277,6 @@ def _train_fused(
     out: Path,
     data_root: str | None,
     device: str | None,
-    force: bool,
     progress: bool,
     options: dict[str, Any],
 ) -> dict[str, dict[str, Any]]:
@@ -294,10 +307,6 @@ def _train_fused(
             record.update(status="failed", error=error, traceback=traceback.format_exc())
 
     try:
-        if force:
-            for _, run_dir in todo:
-                CheckpointFiles(run_dir).clear()
-                (run_dir / "history.csv").unlink(missing_ok=True)
         dataset = SERVICES.dataset(first.dataset, data_root)
         probes = [run_probe(config, data_root, options["num_samples"], dataset) for _ in todo]
         trained = train_fused(

@@ -4,6 +4,7 @@ record, evaluation, skip and refusal behaviour. Synthetic data, a stand-in evalu
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,28 @@ def test_fused_runs_write_each_its_own_live_log(tmp_path, evaluated):
         logged = events.Scalars("train/loss_d")
         assert [e.step for e in logged] == [int(row["step"]) for row in record["history"]]
         assert [e.value for e in logged] == pytest.approx([r["loss_d"] for r in record["history"]])
+
+
+def test_a_forced_fused_rerun_that_fails_keeps_each_previous_complete_result(
+    tmp_path, evaluated, monkeypatch
+):
+    """``--force --fuse``: the members' evaluation fails, so every complete record and its run
+    folder (checkpoints, history) stay as they were, as for a run forced alone."""
+    assert main([*FAST, "--seeds", "2", "--fuse", "2", "--out", str(tmp_path)]) == 0
+    before = records(tmp_path)
+    folders = {seed: tmp_path / "runs" / rec["run_id"] for seed, rec in before.items()}
+    files = {
+        seed: {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        for seed, folder in folders.items()
+    }
+
+    def failing_evaluation(*args, **kwargs):
+        raise RuntimeError("the judge broke")
+
+    services = replace(benchmarks.execute.SERVICES, evaluate=failing_evaluation)
+    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
+    assert main([*FAST, "--seeds", "2", "--fuse", "2", "--out", str(tmp_path), "--force"]) == 1
+    assert records(tmp_path) == before
+    for seed, folder in folders.items():
+        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == files[seed]
+        assert not (folder / "previous").exists()
