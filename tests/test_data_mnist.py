@@ -136,6 +136,7 @@ def test_corrupted_copy_is_refused(
 def test_offline_with_missing_files_gives_one_clear_error(
     isolated_data: Path, no_network: list[str]
 ) -> None:
+    isolated_data.mkdir(parents=True)  # an existing root: the download is tried, offline
     with pytest.raises(DataError) as error:
         load_dataset("mnist", "train")
     message = str(error.value)
@@ -162,16 +163,19 @@ def test_download_through_torchvision_then_verify(
         (Path(download_root) / name).write_bytes((staged / name).read_bytes())
 
     monkeypatch.setattr(tv_mnist, "download_and_extract_archive", fake_download)
+    isolated_data.mkdir(parents=True)  # gan-zoo downloads into a root that exists, never makes one
     ds = load_dataset("mnist", "test")
     assert sorted(fetched) == sorted((*FILES["train"], *FILES["test"]))
     np.testing.assert_array_equal(ds.labels.numpy(), arrays["t10k-labels-idx1-ubyte"])
     assert (isolated_data / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
 
 
-def test_unwritable_root_with_missing_files(tmp_path: Path, no_network: list[str]) -> None:
+def test_a_file_as_the_data_root_is_refused_before_any_download(
+    tmp_path: Path, no_network: list[str]
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("a file where the data folder should be")
-    with pytest.raises(DataError, match="not writable") as error:
+    with pytest.raises(DataError, match="is not a folder") as error:
         load_dataset("mnist", "train", root=blocker)
     assert "t10k-labels-idx1-ubyte" in str(error.value)
     assert no_network == []  # refused before trying to download

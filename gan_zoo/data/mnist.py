@@ -89,7 +89,8 @@ def download(name: str, root: str | os.PathLike[str] | None = None) -> None:
     base = data_root(root)
     if not base.is_dir():  # never made here: a typo in --data-root must not become a folder
         raise DataError(
-            f"the data root {base} does not exist; {name} is expected in {folder} "
+            f"the data root {base} {'is not a folder' if base.exists() else 'does not exist'}; "
+            f"{name} is expected in {folder} "
             f"({', '.join(ALL_FILES)}). Create {base} to let gan-zoo download it there, or "
             "point --data-root (GAN_ZOO_DATA) at the folder that has "
             f"{SOURCES[name].folder}/raw/"
