@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cli import refused
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
 from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError, GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError
 from gan_zoo.metrics import external
 from gan_zoo.metrics.registry import order_keys
 
@@ -165,12 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         check_out_writable(args.out)
         record = evaluate_file(args.dataset, args.samples, args.name, args.seed, args.data_root)
         path = write_record(args.out, record)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     print(describe(record, path))
     return 0
 

@@ -28,11 +28,12 @@ import pandas as pd
 import seaborn as sns
 
 from benchmarks.anchors import published_rows
+from benchmarks.cli import refused
 from benchmarks.execute import runs_root
 from benchmarks.records import device_label, has_records, load_records, records_frame
 from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
+from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import declaration, headline_any, order_keys
 from gan_zoo.models.registry import shown_logs
 from gan_zoo.train.trainer import LOSSES
@@ -317,12 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         paths = write_plots(args.out)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     for path in paths:
         print(path)
     return 0

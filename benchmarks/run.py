@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from benchmarks.availability import quality_note
+from benchmarks.cli import refused
 from benchmarks.live_log import parse_log
 from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError
 from gan_zoo.train.stop_signals import exit_code, sigterm_raises
 
 DEFAULT_OUT = Path("results")
@@ -294,12 +294,8 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return exit_code(exc)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     print()
     print(summary_table(records))
     note = quality_note(specs[0].dataset, args.inception) if specs else None

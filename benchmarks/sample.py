@@ -16,12 +16,12 @@ from typing import Any
 
 import torch
 
+from benchmarks.cli import refused
 from benchmarks.execute import runs_root
 from benchmarks.records import read_record
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError, DataError, GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError
 from gan_zoo.models import build
 from gan_zoo.models.base import GanModel
 from gan_zoo.train.checkpoints import CheckpointFiles
@@ -145,12 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         written = draw(args)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     for path in written:
         print(path)
     return 0

@@ -22,10 +22,11 @@ import pandas as pd
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.anchors import anchors_for, published_rows
 from benchmarks.availability import quality_note
+from benchmarks.cli import refused
 from benchmarks.records import device_label, has_records, is_external, load_records
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError, atomic_write
+from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import chance_level, headline, order_keys, undeclared
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -403,12 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     readme = default_readme(args.out) if args.readme is None else args.readme or None
     try:
         paths = write_tables(args.out, Path(readme) if readme else None)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     for path in paths:
         print(path)
     return 0

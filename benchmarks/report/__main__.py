@@ -7,9 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.cli import refused
 from benchmarks.records import has_records
 from gan_zoo.errors import GanZooError
-from gan_zoo.io import WRITE_FAILED, WriteError
+from gan_zoo.io import WRITE_FAILED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         pages = build_site(args.out)
-    except WriteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return WRITE_FAILED
     except OSError as exc:  # the site folder itself (made or cleared before any page)
         print(f"error: cannot write {args.out / 'report'}: {exc.strerror or exc}", file=sys.stderr)
         return WRITE_FAILED
     except GanZooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     index = args.out / "report" / "index.html"
     print(f"{len(pages)} pages in {time.perf_counter() - t0:.1f} s; open {index}")
     if args.screenshot is not None:
