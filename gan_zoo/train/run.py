@@ -33,9 +33,23 @@ def train_run(
     ``probe``, if given, measures the model at its steps (a learning curve, see train.probe);
     ``callbacks`` and ``clock`` are the trainer's (see train.callbacks).
     """
+    trainer = _seeded_trainer(config, dataset, run_dir, progress, probe, clock, callbacks)
+    return trainer.model, _with_curve(trainer, trainer.fit())
+
+
+def _seeded_trainer(
+    config: RunConfig,
+    dataset: ImageDataset,
+    run_dir: str | Path | None,
+    progress: bool,
+    probe: Probe | None,
+    clock: Clock,
+    callbacks: Sequence[StepCallback],
+) -> Trainer:
+    """The trainer of one run, its model built and seeded as the run's seed says."""
     seed_everything(config.seed)
     model = build_run(config, dataset)
-    trainer = Trainer(
+    return Trainer(
         model,
         dataset,
         config.budget,
@@ -47,10 +61,13 @@ def train_run(
         clock=clock,
         callbacks=callbacks,
     )
-    result = trainer.fit()
+
+
+def _with_curve(trainer: Trainer, result: TrainResult) -> TrainResult:
+    """The result with the learning-curve rows and their cost, where the run had a probe."""
     if trainer.curve is not None:
         result.curve, result.curve_seconds = trainer.curve.rows, trainer.curve.seconds
-    return model, result
+    return result
 
 
 def train_fused(
@@ -77,24 +94,6 @@ def train_fused(
     members = []
     for config, run_dir, probe, calls in zip(configs, run_dirs, probes, callbacks, strict=True):
         check_fusable(config.model, config.hparams)
-        seed_everything(config.seed)
-        model = build_run(config, dataset)
-        members.append(
-            Trainer(
-                model,
-                dataset,
-                config.budget,
-                config.seed,
-                run_dir,
-                config.device,
-                progress,
-                probe=probe,
-                clock=clock,
-                callbacks=calls,
-            )
-        )
+        members.append(_seeded_trainer(config, dataset, run_dir, progress, probe, clock, calls))
     results = FusedTrainer(members).fit()
-    for trainer, result in zip(members, results, strict=True):
-        if trainer.curve is not None:
-            result.curve, result.curve_seconds = trainer.curve.rows, trainer.curve.seconds
-    return [(t.model, r) for t, r in zip(members, results, strict=True)]
+    return [(t.model, _with_curve(t, r)) for t, r in zip(members, results, strict=True)]
