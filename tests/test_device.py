@@ -45,13 +45,14 @@ def test_a_device_this_machine_lacks_is_a_one_line_error(asked, count, fragment,
 
 
 def test_the_trainer_and_runner_use_it(monkeypatch):
-    """Both entry points resolve devices through the same function."""
-    import benchmarks.execute
+    """Every entry point resolves devices through the same function (the runner's runs through
+    their RunConfig)."""
     import gan_zoo.metrics.judge
     import gan_zoo.models.sgan_encoder
+    import gan_zoo.run_config
     import gan_zoo.train.trainer
 
-    assert benchmarks.execute.pick_device is pick_device
+    assert gan_zoo.run_config.pick_device is pick_device
     assert gan_zoo.train.trainer.pick_device is pick_device
     assert gan_zoo.metrics.judge.pick_device is pick_device
     assert gan_zoo.models.sgan_encoder.pick_device is pick_device
