@@ -124,9 +124,11 @@ class ConstantEncoder(nn.Module):
 @pytest.mark.known_answer("encoder_acc")
 def test_stacked_gans_encoder_accuracy_counts_the_requested_labels(monkeypatch):
     from gan_zoo.config import hparams_for
+    from gan_zoo.models.nets.sgan import sgan_nets_for
     from gan_zoo.models.sgan import StackedGan
 
-    model = StackedGan(hparams_for("sgan", "mnist", {}, "cpu"), ConstantEncoder(3), 10, 1)
+    hp, nets = hparams_for("sgan", "mnist", {}, "cpu"), sgan_nets_for((1, 28, 28))
+    model = StackedGan(hp, ConstantEncoder(3), 10, 1, nets)
     gen = torch.Generator().manual_seed(0)
     # 1,000 balanced requests, one class named: exactly a tenth right whatever G draws
     assert model.own_metrics(gen) == {"encoder_acc": pytest.approx(0.1)}  # a float32 mean
