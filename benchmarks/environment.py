@@ -26,7 +26,13 @@ PACKAGES = (
 
 @lru_cache(maxsize=1)
 def git_commit() -> str:
-    """The commit of the code that ran, with ``-dirty`` if the tree had uncommitted changes."""
+    """The commit of the code that ran, with ``-dirty`` if the tree had uncommitted changes.
+
+    ``GAN_ZOO_COMMIT``, when set, wins: a launcher that copied a clean commit to another machine
+    says which, and the copy's own ``.git`` (if the copier made one) is not that commit."""
+    launched = os.environ.get("GAN_ZOO_COMMIT")
+    if launched:
+        return launched
     root = Path(__file__).resolve().parent.parent
     try:
         sha = subprocess.run(
@@ -41,9 +47,8 @@ def git_commit() -> str:
         ).stdout.strip()
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        # a copy of the tree without its .git (a container, a GPU machine's copy): the launcher
-        # may say which clean commit it copied; otherwise the record admits it does not know
-        return os.environ.get("GAN_ZOO_COMMIT", "unknown")
+        # a copy of the tree without its .git, and no launcher said: the record admits it
+        return "unknown"
 
 
 def versions() -> dict[str, str]:

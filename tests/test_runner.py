@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.plan import RunSpec
 from benchmarks.run import HELD, main
 from gan_zoo.train.checkpoints import CheckpointFiles
 
@@ -111,15 +112,18 @@ def _cli(out: Path, device: str, *extra: str) -> subprocess.Popen:
         str(out),
         *extra,
     ]
-    if device == "cuda":  # bit-for-bit resume on CUDA needs deterministic kernels
-        cmd += ["--set", "deterministic=1"]
+    for key, value in CLI_OVERRIDES:
+        cmd += ["--set", f"{key}={value}"]
     return subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CLI_ENV
     )
 
 
 CLI_ENV: dict[str, str] = {}
-RUN_ID = "mnist__infogan__smoke__seed0"
+#: bit-for-bit resume on CUDA needs deterministic kernels; the setting names the run (its id
+#: carries the overrides' digest), so every device's CLI runs take it and share one id
+CLI_OVERRIDES = (("deterministic", "1"),)
+RUN_ID = RunSpec("infogan", "mnist", 0, "smoke", CLI_OVERRIDES).run_id
 
 
 @pytest.fixture(scope="module", params=["cpu", "cuda"])
@@ -166,6 +170,11 @@ def _signal_mid_training(out: Path, device: str, signum: int) -> subprocess.Pope
     ckpt = CheckpointFiles(out / "runs" / RUN_ID).current
     while not ckpt.exists() and victim.poll() is None:
         time.sleep(0.01)
+    if victim.poll() is not None:
+        out, err = victim.communicate()
+        pytest.fail(
+            f"the run ended (exit {victim.returncode}) before its checkpoint {ckpt}:\n{out}{err}"
+        )
     os.kill(victim.pid, signum)
     victim.communicate(timeout=600)
     return victim
@@ -263,7 +272,8 @@ def test_compile_with_channels_last_on_cuda_is_refused_when_the_plan_is_made(tmp
 
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device on this machine")
-    argv = ["--models", "gan", "--set", "compile=1", "--device", "cuda", "--out", str(tmp_path)]
+    argv = ["--models", "gan", "--set", "compile=1", "--set", "channels_last=1"]
+    argv += ["--device", "cuda", "--out", str(tmp_path)]
     assert main(argv) == 2
     assert "channels_last=0" in capsys.readouterr().err
     assert not tmp_path.joinpath("records").exists()

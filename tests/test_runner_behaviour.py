@@ -351,6 +351,19 @@ def test_the_record_names_the_commit_that_ran(tmp_path, synthetic_runs):
     assert commit == git_commit()
 
 
+def test_a_launcher_named_commit_wins_over_the_copys_own_git(tmp_path, synthetic_runs, monkeypatch):
+    """A GPU machine's copy of the tree may carry a .git the copier made; the commit the
+    launcher copied (GAN_ZOO_COMMIT) is the one the record must name."""
+    copied = "3b689d5a7844352c24f57c3ed41bb908a2f4dac8"
+    monkeypatch.setenv("GAN_ZOO_COMMIT", copied)
+    git_commit.cache_clear()
+    try:
+        assert main([*FAST, "--out", str(tmp_path)]) == 0
+    finally:
+        git_commit.cache_clear()
+    assert _record(tmp_path)["commit"] == copied
+
+
 def test_a_runner_record_goes_through_aggregation_into_a_table(tmp_path, synthetic_runs):
     assert main([*FAST, "--out", str(tmp_path)]) == 0  # one seed
     records = load_records(tmp_path)

@@ -99,7 +99,10 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
     judge classifier is trained once for the whole check."""
     shared_cache = {"GAN_ZOO_TEST_CACHE": os.environ.get("GAN_ZOO_CACHE", "")}
     shared_cache = {k: v for k, v in shared_cache.items() if v}
-    pytest = (PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=")
+    # -v names each test as it ends, so a part stopped at its limit still says which ran and
+    # which failed; --durations says where a slow part's time went
+    pytest = (PY, "-m", "pytest", "-v", "-rfE", "--durations=12", "-p", "no:cacheprovider")
+    pytest += ("-o", "addopts=")
     compare = (PY, "-m", "benchmarks.speed.compare", "--device", device, "--rounds", "3")
     compare += ("--readme", "", "--out", "{folder}/compare.json", "--fused", "")
     return [
