@@ -20,7 +20,12 @@ from gan_zoo.train.seeding import seed_everything
 from gan_zoo.train.speed import ALL_OFF, SpeedOptions
 from gan_zoo.train.step_graphs import WARMUP_STEPS
 
-cuda_only = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+
+def cuda_only(test):
+    """Skipped without CUDA, and marked ``cuda`` so the CUDA check's ``-k cuda`` selects it (its
+    name does not say cuda)."""
+    skip = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+    return pytest.mark.cuda(skip(test))
 
 
 def test_cuda_graph_is_refused_on_the_cpu_in_one_line_before_any_training(tmp_path, capsys):

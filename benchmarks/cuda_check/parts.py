@@ -26,6 +26,13 @@ TARGET_DSPRITES_FUSED = 2_000  # the same, run-steps/s of several runs fused
 
 #: the two resume checks: SIGKILL mid-training then rerun, and bit-identical deterministic resume
 RESUME_TESTS = "cuda and (sigkill or resume_equals)"
+#: the speed options' own correctness tests on CUDA (graph replay, fused runs, layouts, compile):
+#: a part of their own, early, since the defaults they would turn on wait for them
+OPTION_TEST_FILES = (
+    "tests/test_step_graphs.py",
+    "tests/test_fused.py",
+    "tests/test_speed_options.py",
+)
 
 
 def pytest_counts(outcome: Outcome) -> tuple[str, dict[str, Any]]:
@@ -107,6 +114,15 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
     compare += ("--readme", "", "--out", "{folder}/compare.json", "--fused", "")
     return [
         Part(
+            "cuda-options",
+            "the speed options' [cuda] tests: graph replay and graphed resume, fused runs, "
+            "channels_last, compile",
+            (*pytest, *OPTION_TEST_FILES, "-k", "cuda"),
+            90,
+            pytest_counts,
+            shared_cache,
+        ),
+        Part(
             "cuda-tests",
             "the device fixture's [cuda] tests (the resume tests are their own part)",
             (
@@ -116,6 +132,7 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
                 "not slow and not ray",
                 "-k",
                 f"cuda and not ({RESUME_TESTS.removeprefix('cuda and ')})",
+                *(f"--deselect={path}" for path in OPTION_TEST_FILES),
             ),
             150,
             pytest_counts,
@@ -185,7 +202,7 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
         ),
         Part(
             "jobs",
-            "aggregate training images/s of 4 InfoGAN smoke runs with --jobs 1, 2, 4",
+            "aggregate training images/s of 2 InfoGAN smoke runs with --jobs 1, 2 (4 took over 90 s on an H200: each run is a process with its own evaluation)",
             (
                 PY,
                 "-m",
@@ -193,9 +210,9 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
                 "--device",
                 device,
                 "--jobs",
-                "1,2,4",
+                "1,2",
                 "--seeds",
-                "4",
+                "2",
                 "--budget",
                 "smoke",
                 "--num-samples",
