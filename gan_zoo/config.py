@@ -1,6 +1,7 @@
 """Every hyperparameter and training budget, in one readable place.
 
-Resolution order for a run: COMMON, then the model's entry, then the dataset's defaults, then
+Resolution order for a run: COMMON, then the model's own defaults (declared where the model
+registers, in its one file), then the dataset's defaults, then
 the dataset's defaults for that model (both declared in the dataset's registration, see
 ``gan_zoo.data.registry``), then the user's ``key=value`` overrides. Values are plain Python so a
 run record can store the resolved config verbatim.
@@ -64,51 +65,25 @@ DEVICE_DEFAULTS: dict[str, dict[str, Any]] = {
     "cuda": {"amp": False, "channels_last": False},
 }
 
-MODELS: dict[str, dict[str, Any]] = {
-    "gan": {},
-    # Projection D (Miyato & Koyama 2018): with the label concatenated to D's features, D ignored it
-    # (judge label accuracy 0.52 at the quick budget, seed 0) vs 0.99 with projection.
-    "cgan": {"num_cat": 0, "d_conditioning": "projection"},
-    "acgan": {"num_cat": 0},
-    "infogan": {},
-    "infogan_noinfo": {},
-    # Stacked GAN (Huang et al. 2017; xunhuang1995/SGAN MNIST defaults).
-    "sgan": {
-        "batch_size": 100,
-        "lr_d": 1e-4,
-        "lr_g": 1e-4,
-        "z1_dim": 50,
-        "z0_dim": 50,
-        "w_adv": 1.0,
-        "w_cond": 1.0,
-        "w_ent": 10.0,
-        "use_cond": True,
-        "use_ent": True,
-        # fraction of the steps trained level by level before switching to joint training
-        "independent_fraction": 0.3,
-        "encoder_epochs": 2,
-        "encoder_seed": 0,
-    },
-}
+#: each model's own defaults over COMMON, given by its registration (``gan_zoo.models.register``:
+#: a built-in family and a plugin alike declare them in their one file)
+MODELS: dict[str, dict[str, Any]] = {}
 
-#: (model, dataset) pairs that are refused before any work, each with its one-line reason
-REFUSED: dict[tuple[str, str], str] = {
-    ("sgan", "dsprites"): (
-        "sgan is not run on dsprites: a Stacked GAN has no latent codes to score (a label and "
-        "two 50-d U[0,1) noise blocks), so no representation is comparable with the 5 codes of "
-        "the other families, its only label there is the shape factor, and the paper gives no "
-        "64x64 nets (MNIST, SVHN, CIFAR-10)"
-    ),
-}
+#: (model, dataset) pairs refused before any work, each with its one-line reason (declared by
+#: the model's registration)
+REFUSED: dict[tuple[str, str], str] = {}
 
 
 def add_model_defaults(
-    model: str, defaults: dict[str, Any], rules: dict[str, Rule] | None = None
+    model: str,
+    defaults: dict[str, Any],
+    rules: dict[str, Rule] | None = None,
+    refused: dict[str, str] | None = None,
 ) -> None:
-    """Give a model registered from outside (a plugin) its own defaults and value rules.
+    """Give a registered model its own defaults, value rules and refused datasets.
 
     A new key needs a rule (so ``--set`` values are checked like every other); a key that
-    already has one keeps it. Built-in models keep their entries above.
+    already has one keeps it, and a different rule for it is refused.
     """
     if model in MODELS:
         raise ConfigError(f"model {model!r} already has hyperparameter defaults")
@@ -121,11 +96,15 @@ def add_model_defaults(
         raise ConfigError(f"model {model!r}: {', '.join(clashing)} already have other rules")
     RULES.update(rules)
     MODELS[model] = dict(defaults)
+    for dataset, reason in (refused or {}).items():
+        REFUSED[model, dataset] = reason
 
 
 def remove_model_defaults(model: str) -> None:
-    """Forget a plugin model's defaults (its new rules stay: other runs may still name them)."""
+    """Forget a model's defaults and refusals (its new rules stay: other runs may name them)."""
     MODELS.pop(model, None)
+    for pair in [pair for pair in REFUSED if pair[0] == model]:
+        del REFUSED[pair]
 
 
 @dataclass(frozen=True)
@@ -195,9 +174,14 @@ def hparams_for(
     a run on ``device_type`` (``cpu`` or ``cuda``; see ``DEVICE_DEFAULTS``)."""
     if (model, dataset) in REFUSED:
         raise ConfigError(REFUSED[model, dataset])
+    if model not in MODELS:  # never COMMON alone for a family whose own defaults were not read
+        raise ConfigError(
+            f"model {model!r} has no registered defaults (is gan_zoo.models imported, or the "
+            "plugin that registers it installed?)"
+        )
     hp = dict(COMMON)
     hp.update(DEVICE_DEFAULTS.get(device_type, {}))
-    hp.update(MODELS.get(model, {}))
+    hp.update(MODELS[model])
     dataset_defaults, per_model = dataset_hparams(dataset)
     hp.update(dataset_defaults)
     hp.update(per_model.get(model, {}))

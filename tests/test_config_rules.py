@@ -65,3 +65,30 @@ def test_speed_defaults_follow_the_device_and_a_users_setting_still_wins():
     assert {k: v for k, v in cpu.items() if k not in ("amp", "channels_last")} == {
         k: v for k, v in cuda.items() if k not in ("amp", "channels_last")
     }
+
+
+def test_a_family_declares_its_defaults_rules_and_refusals_in_its_own_registration():
+    """Built-in or plugin, a family's own settings come from its ``register`` call alone."""
+    from gan_zoo.config_rules import Rule
+    from gan_zoo.models import register, unregister
+    from gan_zoo.models.gan import build_gan
+
+    register(
+        "tmp_family",
+        "a temporary family",
+        defaults={"tmp_depth": 3, "lr_g": 5e-4},
+        rules={"tmp_depth": Rule(int, low=1)},
+        refused={"dsprites": "tmp_family is not run on dsprites: no codes"},
+    )(build_gan)
+    try:
+        hp = hparams_for("tmp_family", "mnist")
+        assert (hp["tmp_depth"], hp["lr_g"]) == (3, 5e-4)
+        with pytest.raises(ConfigError, match="expected an integer >= 1"):
+            hparams_for("tmp_family", "mnist", {"tmp_depth": "0"})
+        with pytest.raises(ConfigError, match="no codes"):
+            hparams_for("tmp_family", "dsprites")
+    finally:
+        unregister("tmp_family")
+    assert ("tmp_family", "dsprites") not in config.REFUSED
+    with pytest.raises(ConfigError, match="no registered defaults"):
+        hparams_for("tmp_family", "mnist")

@@ -12,7 +12,11 @@ from gan_zoo.models.registry import register
 from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, auxiliary_terms
 
 
-@register("acgan", "auxiliary-classifier GAN: label to G, class head on D trained on real and fake")
+@register(
+    "acgan",
+    "auxiliary-classifier GAN: label to G, class head on D trained on real and fake",
+    defaults={"num_cat": 0},  # the label takes the categorical code's place in G's input
+)
 def build_acgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "acgan")
     return SingleLevelGan(

@@ -43,6 +43,7 @@ def register(
     defaults: dict[str, Any] | None = None,
     rules: dict[str, Rule] | None = None,
     shown: tuple[str, ...] = (),
+    refused: dict[str, str] | None = None,
 ) -> Callable[[Builder], Builder]:
     """Decorator: make ``builder(dataset, hparams)`` available as ``name``.
 
@@ -50,7 +51,8 @@ def register(
     plots, also of records written before they stored them).
 
     ``defaults`` are the model's own hyperparameters over the common ones (``rules`` check the
-    keys no other model has); built-in models keep theirs in ``gan_zoo.config``.
+    keys no other model has), and ``refused`` maps a dataset to the one-line reason the model is
+    not run on it: a built-in family and a plugin declare them alike, in their own file.
     """
 
     def wrap(builder: Builder) -> Builder:
@@ -58,8 +60,7 @@ def register(
             if key in _MODELS or key in _ALIASES:
                 owner = _MODELS[_ALIASES.get(key, key)].builder.__module__
                 raise ConfigError(f"model name {key!r} is already registered (by {owner})")
-        if defaults is not None or rules is not None:
-            add_model_defaults(name, defaults or {}, rules)
+        add_model_defaults(name, defaults or {}, rules, refused)
         _MODELS[name] = ModelEntry(name, builder, description, tuple(shown))
         for alias in aliases:
             _ALIASES[alias] = name

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gan_zoo.config_rules import BOOL, COUNT, POSITIVE_INT, WEIGHT, Rule
 from gan_zoo.losses import (
     CodeSpec,
     Context,
@@ -211,10 +212,52 @@ def sgan_terms(hp: dict[str, Any]) -> list[Term]:
     return terms
 
 
+#: Stacked GAN's own settings, from its official MNIST code (xunhuang1995/SGAN)
+DEFAULTS = {
+    "batch_size": 100,
+    "lr_d": 1e-4,
+    "lr_g": 1e-4,
+    "z1_dim": 50,
+    "z0_dim": 50,
+    "w_adv": 1.0,
+    "w_cond": 1.0,
+    "w_ent": 10.0,
+    "use_cond": True,
+    "use_ent": True,
+    # fraction of the steps trained level by level before switching to joint training
+    "independent_fraction": 0.3,
+    "encoder_epochs": 2,
+    "encoder_seed": 0,
+}
+RULES = {
+    "z1_dim": POSITIVE_INT,
+    "z0_dim": POSITIVE_INT,
+    "w_adv": WEIGHT,
+    "w_cond": WEIGHT,
+    "w_ent": WEIGHT,
+    "use_cond": BOOL,
+    "use_ent": BOOL,
+    "independent_fraction": Rule(float, low=0, high=1),
+    "encoder_epochs": POSITIVE_INT,
+    "encoder_seed": COUNT,
+}
+REFUSED = {
+    "dsprites": (
+        "sgan is not run on dsprites: a Stacked GAN has no latent codes to score (a label and "
+        "two 50-d U[0,1) noise blocks), so no representation is comparable with the 5 codes of "
+        "the other families, its only label there is the shape factor, and the paper gives no "
+        "64x64 nets (MNIST, SVHN, CIFAR-10)"
+    ),
+}
+
+
 @register(
     "sgan",
     "Stacked GAN (Huang et al. 2017): two levels inverting a frozen encoder",
     aliases=("stacked_gan",),
+    defaults=DEFAULTS,
+    rules=RULES,
+    refused=REFUSED,
 )
 def build_sgan(dataset, hp) -> StackedGan:
     classes = require_labels(dataset, "sgan")
