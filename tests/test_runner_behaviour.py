@@ -122,7 +122,24 @@ def _probe(
     if kill:
         env["PROBE_KILL_AFTER_CHECKPOINT"] = "1"
     cmd = [sys.executable, str(ROOT / "tests" / "cli_probe.py"), *FAST, "--out", str(out), *extra]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
+    )
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child starts with SIGINT at its default, as a command typed in a terminal does.
+
+    A pytest started in the background by a non-interactive shell (``pytest &``, nohup)
+    inherits SIGINT ignored and so would its children: Python then installs no Ctrl-C handler
+    and the signal tests would see a runner that, rightly, ignores SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 # --- resume through the CLI -------------------------------------------------------------------
