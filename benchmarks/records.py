@@ -128,6 +128,7 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         row["device"] = device_label(rec)
         for k in ("train_seconds", "eval_seconds", "images_per_second", "steps"):
             row[k] = rec.get(k)
+        row["fused"] = int(rec.get("fused") or 1)  # runs trained as one batched computation
         row.update(rec.get("metrics") or {})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -24,6 +24,7 @@ def _record(
     dataset="mnist",
     budget="quick",
     gpu=None,
+    fused=None,
 ):
     suffix = ("__off" if overrides else "") + ("__gpu" if gpu else "")
     metrics = {"code_acc_c1": acc, "fid": fid} if dataset == "mnist" else {"mig": acc, "sap": fid}
@@ -43,6 +44,8 @@ def _record(
     }
     if gpu:
         rec.update(device="cuda:0", gpu=gpu)
+    if fused:
+        rec["fused"] = fused
     (out / "records").mkdir(parents=True, exist_ok=True)
     (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))
 
@@ -177,6 +180,27 @@ def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     assert "+0.0167" in acc_row and "| yes |" in acc_row  # 0.9 - 0.8833, spread 0.1
     assert "| no |" in fid_row  # 10 vs 31: far outside a spread of 1
     assert main(["--out", str(tmp_path), "--model", "gan"]) == 2
+
+
+def test_equivalence_compares_runs_trained_alone_with_the_same_seeds_fused(tmp_path, capsys):
+    """Fused records bear the separate ones' names, so they come from a folder of their own; a
+    run there that was not fused, and a fused one among the separate, sit on their own side."""
+    from benchmarks.speed.equivalence import main
+
+    alone, fused = tmp_path / "results", tmp_path / "fused"
+    for seed, (acc_alone, acc_fused) in enumerate([(0.80, 0.82), (0.90, 0.88), (1.00, 0.95)]):
+        _record(alone, "infogan", seed, acc_alone, 10.0)
+        _record(fused, "infogan", seed, acc_fused, 30.0 + seed, fused=3)
+    _record(fused, "infogan", 7, 0.0, 99.0)  # trained alone: not a fused run, left out
+    assert main(["--out", str(alone)]) == 2  # no speed-options-off runs: nothing to compare
+    assert main(["--out", str(alone), "--fused", str(fused)]) == 0
+    md = (alone / "speed" / "equivalence_fused_mnist_infogan.md").read_text()
+    assert "Trained alone vs fused (K = 3)" in md and "| separate | fused |" in md
+    acc_row = next(line for line in md.splitlines() if line.startswith("| code_acc_c1"))
+    assert "(n=3)" in acc_row and "+0.0167" in acc_row and "| yes |" in acc_row
+    assert "| no |" in next(line for line in md.splitlines() if line.startswith("| fid"))
+    assert main(["--out", str(alone), "--fused", str(tmp_path / "nowhere")]) == 2
+    assert "no records under" in capsys.readouterr().err
 
 
 def test_equivalence_never_mixes_devices(tmp_path, capsys):
