@@ -141,6 +141,17 @@ BUDGETS: dict[str, Budget] = {
         "the dSprites sweep: 10,000 steps at batch 64, 3.1% of InfoGAN-CR's schedule",
         ("dsprites",),
     ),
+    # a longer look on the CPU (issue 22): the dsprites budget's curves are flat, so one seed of
+    # infogan and infogan_noinfo at 3x its steps asks whether MIG starts to rise; 2.6 epochs,
+    # 9.3% of InfoGAN-CR's schedule, about 45 minutes of training a run on the 2-core CPU
+    "dsprites_long": Budget(
+        "dsprites_long",
+        30_000,
+        2000,
+        100,
+        "one seed at 3x the dsprites sweep: 30,000 steps at batch 64, 9.3% of InfoGAN-CR's",
+        ("dsprites",),
+    ),
     # InfoGAN-CR (Lin et al. 2020, fjxmlzn/InfoGAN-CR): 28 epochs of 737,280 images at batch 64
     # = 322,560 steps; its "modified InfoGAN" row is the checkpoint at 288,000. Checkpoints
     # every 2,000 steps, so a command cut off (a GPU window) loses little and the next resumes.

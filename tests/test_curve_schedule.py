@@ -11,7 +11,7 @@ from gan_zoo.config import BUDGETS
 from gan_zoo.train.probe import CURVE_POINTS, curve_steps
 
 
-@pytest.mark.parametrize("name", ["smoke", "quick", "paper", "dsprites", "anchor"])
+@pytest.mark.parametrize("name", ["smoke", "quick", "paper", "dsprites", "dsprites_long", "anchor"])
 def test_schedule_is_ten_distinct_log_spaced_steps_ending_at_the_budget(name: str) -> None:
     total = BUDGETS[name].steps
     steps = curve_steps(total)
