@@ -38,6 +38,36 @@ def test_matches_the_reference_implementation_on_identical_features(k: int, shif
     assert ours["coverage"] == pytest.approx(theirs["coverage"], abs=2e-3)
 
 
+#: real points on a line whose pairwise distances are all different (gaps 1, 2, 4, 8, 16), so
+#: no point ever sits exactly on a ball's radius and the known answers are exact
+TIE_FREE = torch.tensor([[0.0], [1.0], [3.0], [7.0], [15.0], [31.0]])
+
+
+@pytest.mark.known_answer("density", "coverage")
+def test_identical_tie_free_sets_score_exactly_one():
+    # each ball holds its own point and k - 1 neighbours strictly inside its radius
+    for k in (1, 2, 3, 4):
+        assert density_coverage(TIE_FREE, TIE_FREE.clone(), k=k) == {
+            "density": 1.0,
+            "coverage": 1.0,
+        }
+
+
+@pytest.mark.known_answer("density", "coverage")
+def test_known_answer_by_hand_tells_density_from_coverage_and_k():
+    """Radii at k = 2 (second-nearest other point): 3, 2, 3, 6, 12, 24. The fake at 2 lies at
+    2, 1, 1, 5, 13, 29 from the reals, inside the first four balls only; the fake at 100 is in
+    none. Density = (4 + 4 + 0) / (k * 3) = 4/3; coverage = 4 of 6 balls = 2/3. At k = 3 the
+    radii are 7, 6, 4, 7, 14, 28: the fake at 2 is in five balls, density 10/9, coverage 5/6."""
+    fake = torch.tensor([[2.0], [2.0], [100.0]])
+    assert density_coverage(TIE_FREE, fake, k=2) == pytest.approx(
+        {"density": 4 / 3, "coverage": 2 / 3}, abs=1e-12
+    )
+    assert density_coverage(TIE_FREE, fake, k=3) == pytest.approx(
+        {"density": 10 / 9, "coverage": 5 / 6}, abs=1e-12
+    )
+
+
 def test_two_samples_of_one_distribution_score_one_and_the_paper_coverage():
     gen = torch.Generator().manual_seed(0)
     real, fake = torch.randn(3000, 8, generator=gen), torch.randn(3000, 8, generator=gen)

@@ -96,12 +96,22 @@ def test_real_test_digits_score_like_real_data(
     assert metrics["label_acc"] == pytest.approx(judge.test_accuracy, abs=1e-6)  # float32 there
     assert metrics["code_acc_digit"] == metrics["label_acc"]
     assert metrics["code_mi_digit"] == pytest.approx(metrics["label_mi"], abs=1e-9)
-    # per class the samples are exactly the class's test images, the intra-class reference:
-    # identical sets score FID 0 and precision, recall, density and coverage 1 exactly (each
-    # real ball holds its own point and k - 1 neighbours strictly inside its radius)
+    # per class the samples are exactly the class's test images, the intra-class reference.
+    # Every fake is a copy of a real point at distance ~0, far inside its own ball, so
+    # precision, recall and coverage are exactly 1 on any machine.
     assert metrics["intra_fid"] == pytest.approx(0.0, abs=1e-6)
-    for key in ("intra_precision", "intra_recall", "intra_density", "intra_coverage"):
+    for key in ("intra_precision", "intra_recall", "intra_coverage"):
         assert metrics[key] == 1.0, key
+    # Density is 1 only up to ties. A ball is open, as in prdc: a fake exactly at the k-th
+    # neighbour's distance is outside. Each ball's k-th neighbour has a copy among the fakes at
+    # that very distance, and whether it counts is decided by the last bit of two float64
+    # distances of one pair, computed at different column positions of cdist's matrix product
+    # (the reference is drawn in another order): the GEMM kernel, so the CPU (AMD EPYC vs
+    # Intel Xeon) and the thread count, rounds them differently. Each flipped ball moves
+    # density by 1/(k n), at most 1/k in all; measured 1.00056 and 1.00071 on an EPYC, 1
+    # exactly on a Xeon. 0.01 allows a twentieth of the balls to flip and still catches a
+    # wrong k or a density/coverage swap (tests/test_density_coverage.py pins those exactly).
+    assert metrics["intra_density"] == pytest.approx(1.0, abs=0.01)
     assert metrics["intra_samples"] == int(mnist_test.labels.bincount().min())  # 892 fives
     # an ordinary record, marked external
     ext = record["external"]
