@@ -27,7 +27,7 @@ from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError, GanZooError
 from gan_zoo.metrics import external
-from gan_zoo.metrics.registry import order_keys
+from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
@@ -141,15 +141,16 @@ def describe(record: dict[str, Any], path: Path) -> str:
         f"({ext['format']}, sha256 {ext['sha256'][:12]}), judge {ext['judge_digest']}"
     ]
     metrics = record["metrics"]
-    width = max(len(k) for k in metrics)
+    width = max(len(display_name(k)) for k in metrics)
     floors = record.get("floors") or {}
     for key in order_keys(metrics):
-        line = f"  {key:<{width}}  {shown(metrics[key])}"
+        line = f"  {display_name(key):<{width}}  {shown(metrics[key])}"
         if key in floors and key not in COUNTS:
             line += f"  (real data: {shown(floors[key])})"
         lines.append(line)
     for metric, why in record["skipped_metrics"].items():
         lines.append(f"  skipped {metric}: {why}")
+    lines += [f"names: {note}" for note in feature_notes(metrics)]
     if ext["samples"] != ZOO_SAMPLES:
         lines.append(
             f"note: the zoo's rows use {ZOO_SAMPLES:,} samples; FID and KID at "

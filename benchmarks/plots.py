@@ -34,7 +34,7 @@ from benchmarks.records import device_label, has_records, load_records, records_
 from benchmarks.tables import label_rank, run_label
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.registry import declaration, headline_any, order_keys
+from gan_zoo.metrics.registry import declaration, display_name, headline_any, order_keys
 from gan_zoo.models.registry import shown_logs
 from gan_zoo.train.trainer import LOSSES
 
@@ -89,7 +89,7 @@ def metric_bars(records: list[dict], dataset: str, path: Path) -> Path | None:
                 size=4,
                 ax=ax,
             )
-        ax.set_title(metric, fontsize=10)
+        ax.set_title(display_name(metric), fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(axis="x", rotation=45, labelsize=8)
@@ -210,7 +210,7 @@ def learning_curves(records: list[dict], dataset: str, x: str, path: Path) -> Pa
         if x == "images_seen":
             mark_published(ax, dataset, metric)
         ax.set_xscale("log")
-        ax.set_title(metric, fontsize=10)
+        ax.set_title(display_name(metric), fontsize=10)
         ax.set_xlabel(CURVE_AXES[x], fontsize=8)
         ax.set_ylabel("")
         if i == 0:

@@ -171,7 +171,7 @@ def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
 def print_listing() -> None:
     from gan_zoo.data import available as datasets
     from gan_zoo.data.registry import resolve
-    from gan_zoo.metrics.registry import metrics
+    from gan_zoo.metrics.registry import FEATURE_SPACES, metrics
     from gan_zoo.models import available, describe
 
     print("models:")
@@ -183,13 +183,20 @@ def print_listing() -> None:
     print("budgets:")
     for b in BUDGETS.values():
         print(f"  {b.name:16s} {b.steps} steps; {b.description}")
-    print("metrics (key, better, description; [where it applies]):")
+    print("metrics (record key, shown as, better, description; [where it applies]):")
     arrows = {"higher": "up", "lower": "down", "none": ""}
     for metric in metrics():
         data = [f"datasets with a {need}" for need in metric.data_needs]
         where = ", ".join([*(metric.datasets or data or ("all datasets",)), *metric.needs])
         for key in metric.keys:
-            print(f"  {key.name:26s} {arrows[key.direction]:4s} {key.description} [{where}]")
+            print(
+                f"  {key.name:26s} {key.display_name():26s} {arrows[key.direction]:4s} "
+                f"{key.description} [{where}]"
+            )
+    print("names:")
+    for _, note in FEATURE_SPACES.values():
+        if note:
+            print(f"  {note}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.aggregate import aggregate, format_cell
 from benchmarks.convergence import METRIC, NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
-from gan_zoo.metrics.registry import headline_any
+from gan_zoo.metrics.registry import display_name, feature_notes, headline_any
 
 REPORT_HINT = (
     "Every run's samples, curves and pairwise comparisons: python -m benchmarks.report "
@@ -28,6 +28,8 @@ def summary_table(records: list[dict]) -> str:
         index="model", columns="metric", values="cell", aggfunc="first", sort=False
     )
     table = table[[m for m in key_metrics if m in table.columns]]
+    notes = feature_notes(table.columns)
+    table = table.rename(columns=display_name)
     table.insert(0, "seeds", seeds.reindex(table.index))
     complete = [r for r in records if r.get("status") == "complete"]
     rising = [m for m in table.index if is_not_converged(r for r in complete if r["model"] == m)]
@@ -37,9 +39,10 @@ def summary_table(records: list[dict]) -> str:
         table.loc[rising, ""] = NOT_CONVERGED
         lines = [
             table.fillna("").to_string(),
-            f"\n{NOT_CONVERGED}: {', '.join(rising)}: its {METRIC} still rises more than "
-            f"{STEEP_GAIN_PER_DECADE} per decade of steps at the curve's last point (mean over "
-            "seeds), so the row is the model part way, not its standing.",
+            f"\n{NOT_CONVERGED}: {', '.join(rising)}: its {display_name(METRIC)} still rises "
+            f"more than {STEEP_GAIN_PER_DECADE} per decade of steps at the curve's last point "
+            "(mean over seeds), so the row is the model part way, not its standing.",
         ]
+    lines += [f"names: {note}" for note in notes]
     lines.append(REPORT_HINT)
     return "\n".join(lines)

@@ -27,7 +27,14 @@ from benchmarks.records import device_label, has_records, is_external, load_reco
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.registry import chance_level, headline, order_keys, undeclared
+from gan_zoo.metrics.registry import (
+    chance_level,
+    display_name,
+    feature_notes,
+    headline,
+    order_keys,
+    undeclared,
+)
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
@@ -107,7 +114,9 @@ def dataset_tables(
                 cell += f" [{r['mean'] - r['ci95']:.3g}, {r['mean'] + r['ci95']:.3g}]"
             row[r["metric"]] = cell
         anchors = anchors_for(dataset, model)
-        row["published"] = "; ".join(f"{a.metric} {a.value:g} ({a.source})" for a in anchors)
+        row["published"] = "; ".join(
+            f"{display_name(a.metric)} {a.value:g} ({a.source})" for a in anchors
+        )
         rows[run_label(model, budget, overrides, device)] = row
     rows.update(reference_rows(complete, set(agg["metric"])))
     for name, anchors in published.items():
@@ -222,6 +231,18 @@ def _mode(values: Iterable[Any]) -> Any:
     return min(counts, key=lambda v: (-counts[v], v)) if counts else None
 
 
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its metric columns under the names a reader sees (the registry's
+    :func:`display_name`); frames and csv files keep the record keys."""
+    return table.rename(columns=display_name)
+
+
+def names_note(keys: Iterable[str]) -> str:
+    """What the names of ``keys`` say about their features, one paragraph (empty for none)."""
+    notes = feature_notes(keys)
+    return "Names: " + "; ".join(notes) + "." if notes else ""
+
+
 def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:
     """A GitHub table without needing the tabulate package; the index is the first column."""
     cols = [index_name, *table.columns]
@@ -279,12 +300,14 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
         md = f"# {dataset}: mean ± std [95% interval] over seeds\n\n" + (
             f"{note}.\n\n" if note else ""
         )
-        md += (to_markdown(table) + "\n") if not table.empty else "(no complete runs)\n"
+        names = names_note([*table.columns, *outside.columns])
+        md += f"{names}\n\n" if names else ""
+        md += (to_markdown(shown(table)) + "\n") if not table.empty else "(no complete runs)\n"
         if not outside.empty:
             md += (
                 f"\n## {EXTERNAL_TITLE}\n\nScored by `python -m benchmarks.evaluate` on the same "
                 "judge, one row per file, never averaged with the models above.\n\n"
-                + to_markdown(outside, "samples of")
+                + to_markdown(shown(outside), "samples of")
                 + "\n"
             )
         written.append(
@@ -372,7 +395,9 @@ def update_readme(
         f"`results/tables/{dataset}.md`, figures in `results/figures/`). Rows were made on the "
         "CPU unless they name a GPU (`@ ...`); seeds from different devices are never "
         f"averaged together. Every model at the `{budget}` budget{updates} (the other budgets "
-        "and the runs with `--set` overrides are in the full table):\n\n" + to_markdown(table),
+        "and the runs with `--set` overrides are in the full table):\n\n"
+        + to_markdown(shown(table))
+        + (f"\n\n{names}" if (names := names_note(table.columns)) else ""),
     )
 
 

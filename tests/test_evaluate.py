@@ -124,7 +124,7 @@ def test_real_test_digits_score_like_real_data(
     assert record["run_id"] == "external__mnist__test_digits"
     needs_model = {m for m, why in record["skipped_metrics"].items() if "a model" in why}
     assert needs_model == {"own_bound", "model_own", "posthoc"}
-    assert "  fid " in stdout and "skipped posthoc: needs a model" in stdout
+    assert "  FD (judge) " in stdout and "skipped posthoc: needs a model" in stdout
 
 
 def test_one_digit_repeated_is_a_collapse(mnist_test, tmp_path: Path, capsys):

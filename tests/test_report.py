@@ -114,9 +114,9 @@ def test_comparisons_are_differences_of_means_with_welch_intervals(tmp_path):
     cells = re.findall(r'<td class="(\w+)" title="([^"]*)">([^<]*)</td>', html)
     by_metric = {title.split(":")[0]: (verdict, text) for verdict, title, text in cells}
     # fid: -3 with Welch df 4 (t 2.776) and se sqrt(2/3): [-5.27, -0.733]; lower is better
-    assert by_metric["fid"] == ("a", "-3 [-5.27, -0.733]")
+    assert by_metric["FD (judge)"] == ("a", "-3 [-5.27, -0.733]")
     # recall: sgan's three equal seeds, cgan's spread 0.02: higher is better, cgan wins
-    verdict, text = by_metric["recall"]
+    verdict, text = by_metric["recall (judge)"]
     assert verdict == "a" and text.startswith("+0.32 [")
 
 
@@ -131,7 +131,7 @@ def test_the_index_shows_intervals_reference_rows_anchors_and_devices(tmp_path):
     rows = _rows(html)
     header = rows["run"]
     assert header[:3] == ["run", "device", "seeds"]
-    fid = header.index("fid ↓")
+    fid = header.index("FD (judge) ↓")
     infogan = rows["infogan (paper)"]
     assert infogan[1] == "cpu" and infogan[fid].startswith("1.5 ± 0.71 [-4.85, 7.85]")
     assert rows["gan (paper) @ NVIDIA H200"][1] == "NVIDIA H200"

@@ -40,7 +40,7 @@ from benchmarks.tables import (
 )
 from gan_zoo.config import BUDGETS
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.registry import declaration, headline
+from gan_zoo.metrics.registry import declaration, display_name, feature_notes, headline
 
 #: per-dataset figures ``benchmarks.plots`` writes under ``<out>/figures``, with their captions
 FIGURES = (
@@ -201,7 +201,10 @@ def compare_rows(table: Table) -> list[Comparison]:
             else:
                 verdict, why = "tie", "the interval includes 0: no difference shown"
             text = f"{diff:+.3g}" + ("" if math.isnan(lo) else f" [{lo:.3g}, {hi:.3g}]")
-            tip = f"{metric}: {ra.label} − {rb.label} over {len(a)} and {len(b)} seeds; {why}"
+            tip = (
+                f"{display_name(metric)}: {ra.label} − {rb.label} over {len(a)} and {len(b)} "
+                f"seeds; {why}"
+            )
             cells[metric] = (text, tip, verdict)
         out.append(Comparison(ra.label, rb.label, cells))
     return out
@@ -224,7 +227,7 @@ def curve_charts(records: list[dict[str, Any]], dataset: str, by_seed: bool) -> 
             steps = part.index.get_level_values("step")
             series.append(Series(label, tuple(map(float, steps)), tuple(map(float, part.values))))
         series.sort(key=lambda s: label_rank(s.label))
-        charts.append(line_chart(series, metric, logx=True))
+        charts.append(line_chart(series, display_name(metric), logx=True))
     return charts
 
 
@@ -249,7 +252,7 @@ def budget_charts(records: list[dict[str, Any]], dataset: str) -> list[Any]:
             name = model if device == "cpu" else f"{model} @ {device}"
             series.append(Series(name, tuple(map(float, part["steps"])), tuple(part["mean"])))
         series.sort(key=lambda s: model_rank(s.label.split()[0]))
-        charts.append(line_chart(series, metric, logx=True, x_label="budget steps"))
+        charts.append(line_chart(series, display_name(metric), logx=True, x_label="budget steps"))
     return charts
 
 
@@ -302,10 +305,20 @@ def environment() -> Environment:
         NOT_CONVERGED=NOT_CONVERGED,
         STEEP=STEEP_GAIN_PER_DECADE,
         CONVERGENCE_METRIC=CONVERGENCE_METRIC,
-        describe=lambda m: k.description if (k := declaration(m)) is not None else "",
+        shown=display_name,
+        notes=feature_notes,
+        describe=describe,
         direction=lambda m: k.direction if (k := declaration(m)) is not None else "none",
     )
     return env
+
+
+def describe(key: str) -> str:
+    """A header's tooltip: the key's record name, its description and its features' note."""
+    decl = declaration(key)
+    if decl is None:
+        return key
+    return "; ".join([f"{key}: {decl.description}", *feature_notes([key])])
 
 
 def _datasets(records: Iterable[dict[str, Any]]) -> list[str]:

@@ -1,7 +1,9 @@
 """The built-in metrics: every key the suite writes, declared once, in table order.
 
-Each entry says what its keys mean, which way is better, where it applies and how it is
-computed; the registry's order is the order of the columns in tables and of the headline.
+Each entry says what its keys mean, which way is better, where it applies, how it is
+computed and how a reader sees it named (display name and feature space, the rule in
+``registry.FEATURE_SPACES``: judge-feature scores read ``FD (judge)``, Inception's ``FID``);
+the registry's order is the order of the columns in tables and of the headline.
 """
 
 from __future__ import annotations
@@ -30,34 +32,90 @@ QUALITY_MIN_SAMPLES = FEATURE_DIM + 1
 register_metric(
     "quality",
     (
-        Key("fid", "Frechet distance of judge features, generated vs test split", "lower", MNIST),
-        Key("kid_mean", "kernel inception distance on judge features, mean over subsets", "lower"),
-        Key("kid_std", "KID standard deviation over subsets"),
+        Key(
+            "fid",
+            "Frechet distance of judge features, generated vs test split",
+            "lower",
+            MNIST,
+            "FD",
+            "judge",
+        ),
+        Key(
+            "kid_mean",
+            "kernel distance (KID's estimator) on judge features, mean over subsets",
+            "lower",
+            display="KID",
+            features="judge",
+        ),
+        Key("kid_std", "KID standard deviation over subsets", display="KID std", features="judge"),
         Key(
             "precision",
             "improved precision (Kynkaanniemi et al. 2019) on judge features",
             "higher",
             MNIST,
+            features="judge",
         ),
-        Key("recall", "improved recall on judge features", "higher", MNIST),
+        Key("recall", "improved recall on judge features", "higher", MNIST, features="judge"),
         Key(
             "density",
             "density (Naeem et al. 2020): real k-NN balls holding each sample, over k (~1 for "
             "real data), on the precision/recall images",
             "higher",
+            features="judge",
         ),
         Key(
             "coverage",
             "coverage (Naeem et al. 2020): fraction of real images whose k-NN ball holds a "
             "sample (~0.97 for real data, ~0 for a collapse)",
             "higher",
+            features="judge",
         ),
-        Key("isc", "Inception-style score from the judge's class probabilities", "higher", MNIST),
-        Key("isc_std", "standard deviation of the Inception-style score over splits"),
+        Key(
+            "isc",
+            "Inception-style score from the judge's class probabilities",
+            "higher",
+            MNIST,
+            "IS",
+            "judge",
+        ),
+        Key(
+            "isc_std",
+            "standard deviation of the Inception-style score over splits",
+            display="IS std",
+            features="judge",
+        ),
         Key(
             "fid_inception",
             "FID with torch-fidelity's Inception v3 on 3-channel tiles (runner flag --inception)",
             "lower",
+            display="FID",
+            features="inception",
+        ),
+        Key(
+            "kid_inception_mean",
+            "KID with torch-fidelity's Inception v3, mean over subsets (runner flag --inception)",
+            "lower",
+            display="KID",
+            features="inception",
+        ),
+        Key(
+            "kid_inception_std",
+            "Inception KID standard deviation over subsets",
+            display="KID std",
+            features="inception",
+        ),
+        Key(
+            "isc_inception",
+            "Inception Score with torch-fidelity's Inception v3 (runner flag --inception)",
+            "higher",
+            display="IS",
+            features="inception",
+        ),
+        Key(
+            "isc_inception_std",
+            "standard deviation of the Inception Score over splits",
+            display="IS std",
+            features="inception",
         ),
         Key("quality_samples", "number of generated images the quality metrics saw (count)"),
         Key("quality_reference", "number of test images the quality metrics compared with (count)"),
@@ -123,15 +181,19 @@ register_metric(
     (
         Key(
             "intra_fid",
-            "conditional models: FID of each label's samples vs that class's test images, "
-            "mean over classes (sees per-class collapse)",
+            "conditional models: Frechet distance on judge features of each label's samples vs "
+            "that class's test images, mean over classes (sees per-class collapse)",
             "lower",
             MNIST,
+            "intra-class FD",
+            "judge",
         ),
         Key(
             "intra_precision",
             "conditional models: precision of each label's samples vs that class, mean over classes",
             "higher",
+            display="intra-class precision",
+            features="judge",
         ),
         Key(
             "intra_recall",
@@ -139,17 +201,23 @@ register_metric(
             "(~0 when a class collapses)",
             "higher",
             MNIST,
+            "intra-class recall",
+            "judge",
         ),
         Key(
             "intra_density",
             "conditional models: density of each label's samples vs that class, mean over classes",
             "higher",
+            display="intra-class density",
+            features="judge",
         ),
         Key(
             "intra_coverage",
             "conditional models: coverage of each label's samples vs that class, mean over "
             "classes (~0 when a class collapses)",
             "higher",
+            display="intra-class coverage",
+            features="judge",
         ),
         Key("intra_samples", "generated images per class for the intra-class metrics (count)"),
     ),

@@ -7,6 +7,11 @@ template with ``{code}`` (``code_acc_{code}`` declares ``code_acc_c1``, ``code_a
 The built-in metrics are declared in :mod:`gan_zoo.metrics.catalog`, which the package loads
 first (so they come first in every table, whoever imports); a user's package adds one
 with :func:`register_metric` in a module named by a ``gan_zoo.metrics`` entry point.
+
+It is also the one place scores are named for a reader (:func:`display_name`): record keys never
+change, so old records load, and every table, plot, report and printout shows the name the rule
+of :data:`FEATURE_SPACES` gives, so a score on the judge's features never reads as the field's
+Inception FID.
 """
 
 from __future__ import annotations
@@ -58,19 +63,47 @@ DATA_CAPABILITIES: dict[str, Callable[[Any], bool]] = {
 #: the headline of a templated key shows the first code, which every built-in model names c1
 HEADLINE_CODE = "c1"
 
+Features = Literal["judge", "inception", "none"]
+#: THE naming rule (issue 33): the features a score is computed on decide how a reader sees it.
+#: Each space gives (suffix of the display name, note printed beside tables that show it). A
+#: judge-feature score reads ``FD (judge)``, ``precision (judge)``: its numbers are not the
+#: field's, which are on Inception-v3. Only an Inception score bears the field's bare ``FID``,
+#: ``KID``, ``IS``. ``none``: no feature space (counts, code and disentanglement scores).
+FEATURE_SPACES: dict[str, tuple[str, str]] = {
+    "judge": (
+        " (judge)",
+        "a score marked (judge) is computed on the features of the dataset's judge, a small CNN "
+        "trained on the dataset (gan_zoo.metrics.judge), not on Inception-v3, so it is not "
+        "comparable with published FID, KID or IS",
+    ),
+    "inception": (
+        "",
+        "FID, KID and IS unmarked are on Inception-v3 pool3 features, 2048-d, torch-fidelity's "
+        "protocol, as papers report them (runner flag --inception)",
+    ),
+    "none": ("", ""),
+}
+#: the field's names for Inception-v3 scores: a display name may start with one only where
+#: the key declares its feature space (a bare one is then Inception's, see FEATURE_SPACES)
+FIELD_NAMES = ("FID", "KID", "IS")
+
 
 @dataclass(frozen=True)
 class Key:
     """One key a metric writes into a record.
 
     ``direction`` is ``"none"`` for counts and diagnostics; ``headline`` names the datasets whose
-    README table and figures show the key.
+    README table and figures show the key. ``display`` is the name a reader sees (the key when
+    empty; ``{code}`` as in ``name``) and ``features`` the space the score is computed on, which
+    adds its suffix (:data:`FEATURE_SPACES`).
     """
 
     name: str
     description: str
     direction: Direction = "none"
     headline: tuple[str, ...] = ()
+    display: str = ""
+    features: Features = "none"
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -83,6 +116,19 @@ class Key:
 
     def matches(self, key: str) -> bool:
         return self.pattern.fullmatch(key) is not None
+
+    def display_name(self, key: str | None = None) -> str:
+        """What a reader sees for the concrete ``key`` (default: the headline's) of this
+        declaration: its display name with the code filled in, plus its features' suffix."""
+        key = self.shown_as if key is None else key
+        if not self.display:
+            base = key
+        else:
+            code = re.escape(self.name).replace(re.escape("{code}"), r"(?P<code>\w+)")
+            found = re.fullmatch(code, key)
+            filled = found.groupdict().get("code") if found else None
+            base = self.display.replace("{code}", filled or HEADLINE_CODE)
+        return base + FEATURE_SPACES[self.features][0]
 
 
 @dataclass(frozen=True)
@@ -187,6 +233,18 @@ def register(metric: Metric) -> Metric:
             f"metric {metric.name!r} needs unknown dataset {', '.join(unknown)}; "
             f"known: {', '.join(DATA_CAPABILITIES)}"
         )
+    for key in metric.keys:
+        if key.features not in FEATURE_SPACES:
+            raise ConfigError(
+                f"metric {metric.name!r}: key {key.name!r} has unknown features "
+                f"{key.features!r}; known: {', '.join(FEATURE_SPACES)}"
+            )
+        if key.features == "none" and key.display.split(" ")[0] in FIELD_NAMES:
+            raise ConfigError(
+                f"metric {metric.name!r}: key {key.name!r} is shown as {key.display!r}, the "
+                "field's name for an Inception-v3 score: declare its features ('inception' "
+                "or 'judge')"
+            )
     if metric.name in _METRICS:
         raise ConfigError(f"metric {metric.name!r} is already registered")
     taken = [(m.name, k) for m in _METRICS.values() for k in m.keys]
@@ -224,6 +282,20 @@ def declared_keys() -> list[Key]:
 def declaration(key: str) -> Key | None:
     """The declaration of a concrete record key, or None when no metric declares it."""
     return next((k for k in declared_keys() if k.matches(key)), None)
+
+
+def display_name(key: str) -> str:
+    """The name a reader sees for a record key (the key itself where no metric declares it):
+    every table header, plot title, report and printout goes through here."""
+    decl = declaration(key)
+    return key if decl is None else decl.display_name(key)
+
+
+def feature_notes(keys: Iterable[str]) -> list[str]:
+    """The notes of the feature spaces the declared ``keys`` are on, judge first: what a
+    reader of a table showing them needs to know about their names."""
+    spaces = {d.features for k in keys if (d := declaration(k)) is not None}
+    return [note for space, (_, note) in FEATURE_SPACES.items() if space in spaces and note]
 
 
 def undeclared(keys: Iterable[str]) -> list[str]:
