@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from gan_zoo.metrics.curves import CurveProbe, DisentanglementProbe, curve_probe
+from gan_zoo.metrics.density_coverage import DC_NEIGHBORHOOD
 from gan_zoo.metrics.information import label_accuracy
 from gan_zoo.metrics.intra_class import balanced_real, intra_class_floor, intra_class_quality
 from gan_zoo.metrics.judge import get_judge
@@ -74,7 +75,12 @@ def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
     floor = intra_class_floor("mnist", root=real_data_root, device="cpu", per_class=per_class)
 
     assert bad["intra_recall"] < 0.01  # measured 0.0
-    assert bad["intra_coverage"] < 0.02  # one image covers its own neighbourhood only
+    # One image covers its own neighbourhood only: each real k-NN ball holds k of the class's
+    # n real points, so about k balls hold any one point and a collapsed class covers ~k/n
+    # (0.025 at k = 5, n = 200). The judge's features move it about that value: measured 0.0175,
+    # 0.025 and 0.018 with judges of seeds 0, 1 and 2 (a judge trained on another CPU is
+    # another draw of its weights), so the bound is twice k/n, far below genuine samples' 0.96.
+    assert bad["intra_coverage"] < 2 * DC_NEIGHBORHOOD / per_class
     assert good["intra_coverage"] > 0.85
     assert good["intra_recall"] > 0.8  # measured 0.89
     assert bad["intra_fid"] > 10 * good["intra_fid"]  # measured 31.7 vs 1.08

@@ -165,7 +165,12 @@ def test_whole_set_subsets_and_copies_of_one_image(real_data_root: Path):
         test[:300], "mnist", root=real_data_root, device="cpu", num_samples=300,
         reference_images=test[300:600],
     )  # fmt: skip
-    assert same["kid_std"] == pytest.approx(0.0, abs=1e-6)  # float sums in another order: 2e-7
+    # Each subset is the whole set in another order, so only float32 rounding is left:
+    # torch-fidelity sums the 300 x 300 polynomial kernel in float32 numpy, whose GEMM kernel
+    # (so the CPU) and the judge's feature scale set its size. Measured 1.2e-7, 3.7e-7 and 5e-8
+    # with judges of seeds 0, 1 and 2 on an AMD EPYC; subsets one image short of the whole set
+    # give 1.2e-3.
+    assert same["kid_std"] == pytest.approx(0.0, abs=1e-5)
     one = sample_quality(
         test[:1].repeat(300, 1, 1, 1), "mnist", root=real_data_root, device="cpu",
         num_samples=300, reference_images=test[300:600],

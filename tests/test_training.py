@@ -35,9 +35,15 @@ def test_infogan_information_bound_rises_towards_ln10(mnist_small, device):
     seed_everything(0)
     model = build("infogan", mnist_small)
     result = Trainer(model, mnist_small, budget, seed=0, device=device, progress=False).fit()
+    # a run stopped early (a SIGINT or SIGTERM reaching the test process saves and stops) must
+    # fail as such, not through an early row: its step-20 row reads ~1.21, as did one failure
+    assert (result.status, result.step) == ("complete", 60)
     first, last = result.history[0]["li_c1"], result.history[-1]["li_c1"]
-    assert first < 0.8, first  # starts near 0 nats
-    assert last > 1.5, last  # climbs towards ln 10 = 2.30 within 60 steps
+    assert first < 0.8, first  # starts near 0 nats (0 untrained, ~0.5 over steps 1-10)
+    # Q reads back more than half the code's ln 10 nats: the information term trains. Measured
+    # on the CPU at step 60: 1.65-1.68 over seeds 0-4, 1 or 2 threads, amp on or off (an AMD
+    # EPYC); infogan_noinfo, with no information gradient, reaches 0.13 there.
+    assert last > math.log(10) / 2, last
     assert last <= math.log(10) + 1e-4
 
 
