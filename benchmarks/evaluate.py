@@ -2,8 +2,10 @@
 
 ``--samples`` is an ``.npz`` (``images`` uint8 N x C x H x W or N x H x W x C; optional
 ``labels``, and ``codes`` with ``code_sizes`` and ``code_names``) or a folder of images (flat,
-or one subfolder per requested label named 0, 1, ...). Every registered metric whose needs the
-samples meet is computed on the same judge as the zoo's runs; the others are named as skipped.
+or one subfolder per requested label named 0, 1, ...). A run's own ``samples.npz`` is read as
+it is written; its ``codes_cat``/``codes_cont`` carry no code sizes and are named as not
+scored. Every registered metric whose needs the samples meet is computed on the same judge as
+the zoo's runs; the others are named as skipped.
 The result is an ordinary record, ``<out>/records/external__<dataset>__<name>.json``, marked
 ``external`` (the file's SHA-256, the sample count, the judge's digest); ``benchmarks.tables``
 shows such records in their own section, never averaged with the models. Bad input is one
@@ -103,6 +105,7 @@ def evaluate_file(
             "samples": len(loaded),
             "labels": loaded.samples.labels is not None,
             "codes": {c.name: c.num_categories for c in loaded.latent.categorical},
+            "ignored_arrays": list(loaded.ignored),
             "judge_digest": judge,
         },
         "skipped_metrics": skipped,
@@ -150,6 +153,11 @@ def describe(record: dict[str, Any], path: Path) -> str:
         lines.append(line)
     for metric, why in record["skipped_metrics"].items():
         lines.append(f"  skipped {metric}: {why}")
+    if ext.get("ignored_arrays"):
+        lines.append(
+            f"not scored: {', '.join(ext['ignored_arrays'])} (no code sizes; "
+            "benchmarks.sample --export N writes codes with their layout)"
+        )
     lines += [f"names: {note}" for note in feature_notes(metrics)]
     if ext["samples"] != ZOO_SAMPLES:
         lines.append(

@@ -11,6 +11,8 @@ The ``.npz`` layout (what ``benchmarks.sample`` exports): ``images`` uint8 N x C
 N x H x W x C; ``labels`` (N,) integers in 0..K-1; ``codes`` (N, k) integers with
 ``code_sizes`` (k,) the categories of each code and optionally ``code_names`` (k,) strings
 (default ``c1``, ``c2``, ...). A folder holds image files, flat or one subfolder per label.
+A run's own ``samples.npz`` (:func:`gan_zoo.metrics.suite.save_artefacts`) is read too: its
+``codes_cat``/``codes_cont`` carry no code sizes, so they are set aside and named, not scored.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from gan_zoo.models.base import Samples
 from gan_zoo.models.latent import CategoricalCode, LatentLayout
 
 NPZ_ARRAYS = ("images", "labels", "codes", "code_sizes", "code_names")
+#: a run's ``samples.npz`` arrays with no layout to score them by: read, named, not used
+RUN_ARRAYS = ("codes_cat", "codes_cont")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class SampleFile:
     samples: Samples
     latent: LatentLayout
     sha256: str
+    ignored: tuple[str, ...] = ()  # arrays read but not scored (a run's codes_cat/codes_cont)
 
     def __len__(self) -> int:
         return len(self.samples.images)
@@ -95,11 +100,13 @@ def read_samples(
 ) -> SampleFile:
     """Read and check an ``.npz`` or an image folder; any misfit is a one-line DataError."""
     path = Path(path)
+    ignored: tuple[str, ...] = ()
     if path.is_dir():
         images, labels = read_image_folder(path, image_shape, num_classes)
         codes, layout, kind = np.zeros((len(images), 0), dtype=np.int64), (), "folder"
     elif path.is_file():
-        arrays = read_npz(path, NPZ_ARRAYS)
+        arrays = read_npz(path, NPZ_ARRAYS + RUN_ARRAYS)
+        ignored = tuple(k for k in RUN_ARRAYS if k in arrays)
         if "images" not in arrays:
             raise DataError(f"{path} has no 'images' array (it has {', '.join(arrays) or 'none'})")
         images = to_nchw(arrays["images"], image_shape, f"the images in {path}")
@@ -124,7 +131,7 @@ def read_samples(
         categorical=layout,
         label_classes=num_classes if labels is not None else None,
     )
-    return SampleFile(path, kind, samples, latent, sha256_of(path))
+    return SampleFile(path, kind, samples, latent, sha256_of(path), ignored)
 
 
 def scorable(dataset: str) -> bool:
