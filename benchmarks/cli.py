@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from gan_zoo.errors import GanZooError
+from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError
 
 
@@ -13,3 +14,19 @@ def refused(exc: GanZooError) -> int:
     ``WRITE_FAILED`` (74) when the disk or a folder refused a file, 2 for bad input."""
     print(f"error: {exc}", file=sys.stderr)
     return WRITE_FAILED if isinstance(exc, WriteError) else 2
+
+
+def check_data_root(data_root: str | None) -> None:
+    """Refuse a ``--data-root`` that is not a folder, before anything is loaded: it is never
+    created (a typo must not become a folder), and a file there would only fail later, as if
+    the data were missing."""
+    if data_root is None:
+        return
+    path = Path(data_root).expanduser()
+    if path.is_dir():
+        return
+    what = "is a file, not a folder" if path.exists() else "does not exist (it is never created)"
+    raise ConfigError(
+        f"--data-root {data_root} {what}; point it at the folder that holds the data "
+        "(e.g. MNIST/raw/), or leave it out to use GAN_ZOO_DATA"
+    )

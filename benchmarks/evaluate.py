@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli import refused
+from benchmarks.cli import check_data_root, refused
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         check_out_writable(args.out)
+        check_data_root(args.data_root)
         record = evaluate_file(args.dataset, args.samples, args.name, args.seed, args.data_root)
         path = write_record(args.out, record)
     except GanZooError as exc:

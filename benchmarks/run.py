@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks.availability import quality_note
-from benchmarks.cli import refused
+from benchmarks.cli import check_data_root, refused
 from benchmarks.live_log import parse_log
 from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
@@ -245,12 +245,7 @@ def _main(argv: list[str] | None) -> int:
         if args.executor == "local":  # option combinations this device cannot run, up front
             check_specs_on_device(specs, args.device)
         check_folders(args.out)
-        if args.data_root is not None and not Path(args.data_root).expanduser().is_dir():
-            raise ConfigError(
-                f"--data-root {args.data_root} does not exist (it is never created); point it "
-                "at the folder that holds the data (e.g. MNIST/raw/), or leave it out to use "
-                "GAN_ZOO_DATA"
-            )
+        check_data_root(args.data_root)
         if args.executor == "local":  # every data file of the plan, before any run starts
             from benchmarks.execute import SERVICES
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from benchmarks.cli import refused
+from benchmarks.cli import check_data_root, refused
 from benchmarks.execute import runs_root
 from benchmarks.records import read_record
 from gan_zoo.data import load_dataset
@@ -116,6 +116,7 @@ def draw(args: argparse.Namespace) -> list[Path]:
 
     if args.grid < 0 or args.export < 0 or args.rows < 1:
         raise ConfigError("--grid and --export must be >= 0 and --rows >= 1")
+    check_data_root(args.data_root)
     model, record, state = load_run(args.run_id, args.out, args.device, args.data_root)
     codes = [c for c in traversal_codes(model) if c != "label"]
     chosen = parse_choice(args.codes, codes, "code(s)")
