@@ -23,6 +23,20 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 _MODES = {"L": 1, "RGB": 3}
 
 
+def value_range(values: np.ndarray) -> str:
+    """``lo..hi`` of the finite values, then how many are NaN or infinite: one NaN would make
+    ``min()`` and ``max()`` both NaN and hide the range of the rest."""
+    finite = np.isfinite(values)
+    parts = []
+    if finite.any():
+        kept = values[finite]
+        parts.append(f"{kept.min():g}..{kept.max():g}")
+    nan = int(np.isnan(values).sum()) if np.issubdtype(values.dtype, np.inexact) else 0
+    inf = int(values.size - finite.sum()) - nan
+    parts += [f"{count} {name}" for count, name in ((nan, "NaN"), (inf, "inf")) if count]
+    return " and ".join(parts) + ("" if finite.any() else " (none finite)")
+
+
 def to_nchw(images: np.ndarray, image_shape: tuple[int, int, int], what: str) -> np.ndarray:
     """``images`` (uint8, N x C x H x W or N x H x W x C) as N x C x H x W of ``image_shape``.
 
@@ -33,7 +47,7 @@ def to_nchw(images: np.ndarray, image_shape: tuple[int, int, int], what: str) ->
     if images.dtype != np.uint8:
         found = ""
         if images.size and np.issubdtype(images.dtype, np.number):
-            found = f" with values {images.min():g}..{images.max():g}"
+            found = f" with values {value_range(images)}"
         raise DataError(
             f"{what} are {images.dtype}{found}; expected uint8 0-255 (from floats in [0, 1]: "
             "(x * 255).round().astype(numpy.uint8))"
