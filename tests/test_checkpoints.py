@@ -175,3 +175,34 @@ def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_left_in_pla
     with pytest.raises(UnsafeFileError):
         run(tmp_path)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_a_full_disk_at_the_previous_link_leaves_no_temp_link(tmp_path, monkeypatch, stale):
+    """ENOSPC at the rename of the temp link onto checkpoint.prev.pt: the save fails as a
+    write error, the temp link (and a stale one from an earlier crash) is gone, and the
+    current checkpoint is untouched (issue 35)."""
+    import errno
+    import os
+
+    from gan_zoo.io import WriteError
+
+    files = CheckpointFiles(tmp_path)
+    files.save(_state(15))
+    temp = tmp_path / f".{files.previous.name}.link"
+    if stale:
+        temp.write_bytes(b"left by a crash")
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if os.fspath(dst) == os.fspath(files.previous):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(WriteError):
+        files.save(_state(20))
+    assert not temp.exists() and not files.previous.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [files.current.name]
+    monkeypatch.undo()
+    assert files.load()["step"] == 15

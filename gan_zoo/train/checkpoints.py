@@ -99,10 +99,14 @@ def _link_or_move(source: Path, target: Path) -> None:
     """Make ``target`` name ``source``'s file, atomically; where the file system has no hard
     links, move it instead (then only ``target`` exists until the next write)."""
     temp = target.with_name(f".{target.name}.link")
-    temp.unlink(missing_ok=True)
+    temp.unlink(missing_ok=True)  # a stale one, from a crash between the link and the replace
     try:
         os.link(source, temp)
     except OSError:
         os.replace(source, target)
         return
-    os.replace(temp, target)
+    try:
+        os.replace(temp, target)
+    except BaseException:  # a full disk, an interrupt: the link must not outlive the attempt
+        temp.unlink(missing_ok=True)
+        raise
