@@ -173,7 +173,11 @@ def test_one_member_that_diverges_is_marked_diverged_and_the_others_go_on(
 
 
 def test_fusing_what_it_cannot_is_refused_in_one_line(data):
-    with pytest.raises(ConfigError, match="cuda_graph"):
+    """compile takes over the step as fused training does; cuda_graph=1 combines with --fuse
+    (tests/test_fused_graphs.py) but, as alone, only on CUDA."""
+    with pytest.raises(ConfigError, match="compile"):
+        train_fused("gan", data, SHORT, [0, 1], {**HP, "compile": True}, device="cpu")
+    with pytest.raises(ConfigError, match="cuda_graph=1 needs a CUDA device"):
         train_fused("gan", data, SHORT, [0, 1], {**HP, "cuda_graph": True}, device="cpu")
 
 

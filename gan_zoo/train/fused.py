@@ -22,6 +22,12 @@ batched product may sum in another order than K single ones, so losses agree to 
 relative, not bit for bit. A member whose loss turns non-finite is marked ``diverged`` at the
 next check point exactly as alone (its last good checkpoint kept); the others are stacked again
 without it and go on.
+
+With ``cuda_graph=1`` the fused step (every member's latents, D's and G's updates) is captured
+as one CUDA graph per model phase by the same plan a single run uses (``step_graphs``, with K
+members' generators and their batches stacked into one static buffer); the eager step stays
+the reference and the default. Graphs live as long as one stacking: a resumed run, or the
+members stacked again after one diverged, warm up and capture anew.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from gan_zoo.errors import ConfigError
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
+from gan_zoo.train.step_graphs import Backend, StepGraphs, check_capturable
 from gan_zoo.train.stop_signals import StopFlag
 from gan_zoo.train.trainer import Trainer, TrainResult, images_per_second, phase_loss
 
@@ -55,9 +62,8 @@ def check_fusable(model_name: str, hparams: dict[str, Any]) -> None:
         raise ConfigError(
             f"--fuse is not available for {model_name} (fused families: {', '.join(FUSABLE)})"
         )
-    for option in ("cuda_graph", "compile"):
-        if hparams.get(option):
-            raise ConfigError(f"--fuse does not combine with {option}=1; choose one")
+    if hparams.get("compile"):
+        raise ConfigError("--fuse does not combine with compile=1; choose one")
 
 
 def on_device(dataset: ImageDataset, device: torch.device) -> ImageDataset:
@@ -158,7 +164,7 @@ class FusedTrainer:
     as a signal does, since they train as one.
     """
 
-    def __init__(self, members: list[Trainer]) -> None:
+    def __init__(self, members: list[Trainer], graph_backend: Backend | None = None) -> None:
         if not members:
             raise ValueError("a fused run needs at least one member")
         first = members[0]
@@ -180,6 +186,13 @@ class FusedTrainer:
         self.members = members
         self.device, self.budget, self.speed = first.device, first.budget, first.speed
         self.clock = first.clock
+        # cuda_graph=1: each stacking gets its own plan (``step_graphs``); a given backend
+        # (the tests' stand-in) drives the same plan without CUDA
+        self._graph_backend = graph_backend
+        self.graphed = bool(self.speed.cuda_graph) or graph_backend is not None
+        if self.graphed and graph_backend is None:
+            check_capturable(self.device)
+        self.graphs: StepGraphs | None = None
         self._stop = StopFlag()
         for m in members:  # one flag: a member's request_stop stops the fused run
             m._stop = self._stop
@@ -231,6 +244,13 @@ class FusedTrainer:
                 )
             self.optimizers[player] = opt
         self._d_params = [self.params[n] for n in self.group_names["d"]]
+        # new stacked tensors: graphs captured on the old ones are dropped and warm up again
+        self.graphs = None
+        if self.graphed:
+            generators = [m.generator for m in live]
+            self.graphs = StepGraphs(
+                self.device, generators, stacked=True, backend=self._graph_backend
+            )
 
     @torch.no_grad()
     def _unstack(self, weights_only: bool = False) -> None:
@@ -271,15 +291,25 @@ class FusedTrainer:
         opt.step()
 
     def train_step(self, step: int, total: int) -> dict[str, torch.Tensor]:
-        """The step of ``Trainer._train_step`` for every live member at once; logs are [K]."""
+        """The step of ``Trainer._train_step`` for every live member at once; logs are [K].
+
+        The batches are drawn here, eagerly; the rest (``_step``) runs eagerly or, with
+        ``cuda_graph=1``, as one graph for all members per model phase."""
         live = self.live
         for m in live:
             m.model.schedule(step, total)
         self.call.model.schedule(step, total)
         batches = [m._next_batch() for m in live]  # each member's own order, then its latents
-        latents = [m.model.latent.sample(m.batch_size, m.generator, m.device) for m in live]
         real_x = torch.stack([b[0] for b in batches])
         real_y = None if batches[0][1] is None else torch.stack([b[1] for b in batches])
+        if self.graphs is None:
+            return self._step(real_x, real_y)
+        return self.graphs(("fused", self.call.model.graph_key()), self._step, real_x, real_y)
+
+    def _step(self, real_x: torch.Tensor, real_y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """Every live member's latents (from its own generator), then D's and G's updates."""
+        live = self.live
+        latents = [m.model.latent.sample(m.batch_size, m.generator, m.device) for m in live]
         lat, lat_spec = stack_leaves(latents)
         box: dict[str, Spec] = {}
 

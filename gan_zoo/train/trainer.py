@@ -108,7 +108,7 @@ class Trainer:
         # learning curve: the probe's rows at its steps, kept in the checkpoint
         self.curve = None if probe is None else Curve(probe, self.batch_size, clock)
         self.speed.compile_networks(model.networks())
-        self.graphs = StepGraphs(self.device, self.generator) if self.speed.cuda_graph else None
+        self.graphs = StepGraphs(self.device, [self.generator]) if self.speed.cuda_graph else None
 
     # --- checkpoints ----------------------------------------------------------------------
     @property
