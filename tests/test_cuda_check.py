@@ -22,7 +22,13 @@ from benchmarks.cuda_check.harness import (
     Report,
     run_check,
 )
-from benchmarks.cuda_check.parts import cuda_parts, pytest_counts, select
+from benchmarks.cuda_check.parts import (
+    FUSED_GRAPHED_KS,
+    cuda_parts,
+    fused_graphed_figures,
+    pytest_counts,
+    select,
+)
 
 PY = sys.executable
 ENV = {"gpu": "Fake GPU 80GB", "torch": "2.x", "cuda": "12.x", "commit": "abc1234"}
@@ -176,3 +182,26 @@ def test_the_steps_tool_times_a_family_alone_and_fused_and_refuses_graphs_off_cu
     with pytest.raises(SystemExit) as exc:
         steps.main([*argv, "--graphed"])
     assert exc.value.code == 2 and "needs a CUDA device" in capsys.readouterr().err
+
+
+def test_the_fused_graphed_part_times_each_k_eager_and_graphed_and_reads_its_figures(tmp_path):
+    (part,) = select(cuda_parts("cuda:1"), "fused-graphed")
+    command = " ".join(part.command)
+    assert "--fused 6,16,32" in command and "--fused-graphed 6,16,32" in command
+    assert "--device cuda:1" in command and "--dataset dsprites" in command
+    rates = {"eager": 300.0}
+    for k in FUSED_GRAPHED_KS:
+        rates.update({f"fused{k}": 100.0 * k, f"fused{k}_graphed": 250.0 * k})
+    (tmp_path / "steps.json").write_text(json.dumps({"steps_per_second": rates}))
+    verdict, figures = fused_graphed_figures(Outcome(0, 1.0, "", tmp_path))
+    assert verdict == PASS and figures["fused32_graphed_run_steps_per_s"] == 8000.0
+    assert figures["fused6_graphed_vs_eager"] == 2.5 and figures["fused_graphed_meets_2000"]
+
+
+def test_the_steps_tool_refuses_fused_graphs_off_cuda_in_one_line(capsys):
+    from benchmarks.speed import steps
+
+    with pytest.raises(SystemExit) as exc:
+        steps.main(["--dataset", "mnist", "--device", "cpu", "--fused-graphed", "6"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "--fused-graphed needs a CUDA device" in err

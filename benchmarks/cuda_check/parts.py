@@ -23,6 +23,8 @@ TARGET_IMAGES_PER_SECOND = 40_000  # InfoGAN MNIST batch 128
 TARGET_GPU_BUSY = 0.8
 TARGET_DSPRITES_STEPS = 400  # dSprites InfoGAN batch 64, one run
 TARGET_DSPRITES_FUSED = 2_000  # the same, run-steps/s of several runs fused
+#: the run counts whose fused steps are timed eager and replayed as CUDA graphs
+FUSED_GRAPHED_KS = (6, 16, 32)
 
 #: the two resume checks: SIGKILL mid-training then rerun, and bit-identical deterministic resume
 RESUME_TESTS = "cuda and (sigkill or resume_equals)"
@@ -31,6 +33,7 @@ RESUME_TESTS = "cuda and (sigkill or resume_equals)"
 OPTION_TEST_FILES = (
     "tests/test_step_graphs.py",
     "tests/test_fused.py",
+    "tests/test_fused_graphs.py",
     "tests/test_speed_options.py",
 )
 
@@ -85,6 +88,20 @@ def fused_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
     return (PASS if outcome.returncode == 0 else FAIL), figures
 
 
+def fused_graphed_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
+    """Run-steps/s of K runs fused and graphed, and how many times the eager fused step's."""
+    rates = _json(outcome, "steps.json")["steps_per_second"]
+    figures: dict[str, Any] = {}
+    for k in FUSED_GRAPHED_KS:
+        graphed = rates[f"fused{k}_graphed"]
+        figures[f"fused{k}_graphed_run_steps_per_s"] = graphed
+        if rates.get(f"fused{k}"):
+            figures[f"fused{k}_graphed_vs_eager"] = graphed / rates[f"fused{k}"]
+    best = max(rates[f"fused{k}_graphed"] for k in FUSED_GRAPHED_KS)
+    figures["fused_graphed_meets_2000"] = best >= TARGET_DSPRITES_FUSED
+    return (PASS if outcome.returncode == 0 else FAIL), figures
+
+
 def jobs_figures(outcome: Outcome) -> tuple[str, dict[str, Any]]:
     rows = _json(outcome, "jobs.json")["rows"]
     figures = {f"jobs{r['jobs']}_images_per_s": r["train_images_per_second"] for r in rows}
@@ -118,7 +135,7 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
             "the speed options' [cuda] tests: graph replay and graphed resume, fused runs, "
             "channels_last, compile",
             (*pytest, *OPTION_TEST_FILES, "-k", "cuda"),
-            90,
+            120,
             pytest_counts,
             shared_cache,
         ),
@@ -178,6 +195,32 @@ def cuda_parts(device: str = "cuda") -> list[Part]:
             ),
             120,
             steps_figures,
+        ),
+        Part(
+            "fused-graphed",
+            "dSprites InfoGAN run-steps/s at batch 64 of 6, 16 and 32 runs fused, eager and "
+            "replayed as CUDA graphs (the anchor's way of training)",
+            (
+                PY,
+                "-m",
+                "benchmarks.speed.steps",
+                "--device",
+                device,
+                "--dataset",
+                "dsprites",
+                "--batch",
+                "64",
+                "--fused",
+                ",".join(map(str, FUSED_GRAPHED_KS)),
+                "--fused-graphed",
+                ",".join(map(str, FUSED_GRAPHED_KS)),
+                "--steps",
+                "50",
+                "--out",
+                "{folder}/steps.json",
+            ),
+            150,
+            fused_graphed_figures,
         ),
         Part(
             "compare-amp",

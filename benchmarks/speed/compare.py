@@ -66,13 +66,18 @@ def harness_step(
 
 
 def fused_step(
-    dataset, options: dict, device: torch.device, k: int, model_name: str = "infogan"
+    dataset,
+    options: dict,
+    device: torch.device,
+    k: int,
+    model_name: str = "infogan",
+    graphed: bool = False,
 ) -> Callable[[], object]:
-    """One step of ``k`` runs (seeds 0..k-1) trained as one fused computation (eager: fusing
-    takes the place of CUDA graphs and compile)."""
+    """One step of ``k`` runs (seeds 0..k-1) trained as one fused computation: eager, or with
+    ``graphed`` each fused step replayed as one CUDA graph (compile is never fused)."""
     from gan_zoo.train.fused import FusedTrainer, on_device
 
-    options = {**options, "cuda_graph": False, "compile": False}
+    options = {**options, "cuda_graph": graphed, "compile": False}
     dataset = on_device(dataset, device)
     members = []
     for seed in range(k):

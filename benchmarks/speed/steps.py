@@ -2,7 +2,8 @@
 
 The anchors' schedules are counted in steps (InfoGAN-CR: 288,000 on dSprites at batch 64), so
 this reports steps/s, eager and, with ``--graphed``, replayed as CUDA graphs, and with
-``--fused 4,8`` the run-steps/s of that many runs trained as one, timed like
+``--fused 4,8`` the run-steps/s of that many runs trained as one (``--fused-graphed 6,16,32``:
+fused and replayed as CUDA graphs), timed like
 ``benchmarks.speed.compare`` (alternating rounds, median, one synchronisation per round).
 """
 
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--fused", default="", help="also time K runs fused as one, for each K of a comma list"
     )
+    p.add_argument(
+        "--fused-graphed",
+        default="",
+        help="also time K runs fused and replayed as CUDA graphs, for each K (CUDA only)",
+    )
     p.add_argument("--steps", type=int, default=50, help="timed steps per round")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--rounds", type=int, default=3)
@@ -48,14 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         device = pick_device(args.device)
     except ConfigError as err:
         p.error(str(err))
-    if args.graphed and device.type != "cuda":
-        p.error("--graphed needs a CUDA device")
-    try:
-        ks = [int(k) for k in args.fused.split(",") if k.strip()]
-    except ValueError:
-        p.error(f"--fused takes a comma list of run counts, not {args.fused!r}")
-    if any(k < 1 for k in ks):
-        p.error("--fused takes run counts of at least 1")
+    if (args.graphed or args.fused_graphed) and device.type != "cuda":
+        p.error(f"--{'graphed' if args.graphed else 'fused-graphed'} needs a CUDA device")
+    ks = run_counts(p, "--fused", args.fused)
+    graphed_ks = run_counts(p, "--fused-graphed", args.fused_graphed)
     dataset = load_dataset(args.dataset, "train", root=args.data_root)
     variants = {"eager": {"cuda_graph": False}}
     if args.graphed:
@@ -65,13 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, opts in variants.items()
     }
     opts = {"batch_size": args.batch}
-    for k in ks:
-        steppers[f"fused{k}"] = fused_step(dataset, opts, device, k, args.model)
+    fused = {f"fused{k}": k for k in ks} | {f"fused{k}_graphed": k for k in graphed_ks}
+    for name, k in fused.items():
+        graphed = name.endswith("_graphed")
+        steppers[name] = fused_step(dataset, opts, device, k, args.model, graphed=graphed)
     rates, warm = interleaved_rates(
         steppers, args.steps, args.warmup, args.rounds, device, batch=args.batch
     )
-    for k in ks:  # a fused step is k runs' steps
-        rates[f"fused{k}"] *= k
+    for name, k in fused.items():  # a fused step is k runs' steps
+        rates[name] *= k
     result = {
         "commit": git_commit(),
         "versions": versions(),
@@ -82,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         "steps": args.steps,
         "rounds": args.rounds,
         "steps_per_second": {name: ips / args.batch for name, ips in rates.items()},
-        "note": "fusedK: run-steps/s of K runs trained as one (K steps per fused step)",
+        "note": "fusedK: run-steps/s of K runs trained as one (K steps per fused step); "
+        "fusedK_graphed: the same, each fused step replayed as a CUDA graph",
         "warmup_seconds": warm,
     }
     for name, sps in result["steps_per_second"].items():
@@ -90,6 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         atomic_write_json(args.out, result)
     return 0
+
+
+def run_counts(p: argparse.ArgumentParser, option: str, text: str) -> list[int]:
+    """A comma list of run counts, each at least 1 (a parser error otherwise)."""
+    try:
+        ks = [int(k) for k in text.split(",") if k.strip()]
+    except ValueError:
+        p.error(f"{option} takes a comma list of run counts, not {text!r}")
+    if any(k < 1 for k in ks):
+        p.error(f"{option} takes run counts of at least 1")
+    return ks
 
 
 if __name__ == "__main__":
