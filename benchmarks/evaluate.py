@@ -159,6 +159,12 @@ def describe(record: dict[str, Any], path: Path) -> str:
             "benchmarks.sample --export N writes codes with their layout)"
         )
     lines += [f"names: {note}" for note in feature_notes(metrics)]
+    reference = int(metrics.get("quality_reference", ext["samples"]))
+    if reference < ext["samples"]:  # a user's small test split: the run lowers its count
+        lines.append(
+            f"note: the test split holds {reference:,} images; FD and KID compared the "
+            f"{ext['samples']:,} samples with those"
+        )
     if ext["samples"] != ZOO_SAMPLES:
         lines.append(
             f"note: the zoo's rows use {ZOO_SAMPLES:,} samples; FID and KID at "

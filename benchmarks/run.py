@@ -235,6 +235,13 @@ def _main(argv: list[str] | None) -> int:
         if args.fuse > 1 and args.executor == "ray":
             raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
         check_fuse(specs, args.fuse, args.device)
+        from benchmarks.sample_count import fit_num_samples  # before any run, --dry-run too
+
+        args.num_samples, fitted = fit_num_samples(
+            args.num_samples, specs[0].dataset, args.inception
+        )
+        if fitted:
+            print(f"note: {fitted}", file=sys.stderr)
         if args.dry_run:
             for spec in specs:
                 print(spec.run_id)

@@ -362,3 +362,16 @@ def test_a_runs_own_samples_npz_is_evaluated(tmp_path: Path, capsys, real_data_r
     record = json.loads(records_in(out)[0].read_text())
     assert record["external"]["ignored_arrays"] == ["codes_cat", "codes_cont"]
     assert "fid" in record["metrics"] and "not scored: codes_cat, codes_cont" in stdout
+
+
+def test_more_samples_than_test_images_is_said(tmp_path: Path):
+    """A user's small test split: the printout says FD and KID saw fewer real images."""
+    record = {
+        **_external("mine", 3.0),
+        "external": {"samples": 1000, "sha256": "ab" * 32, "format": "npz", "judge_digest": "j"},
+        "metrics": {"fid": 3.0, "quality_reference": 200.0},
+    }
+    text = evaluate.describe(record, tmp_path / "r.json")
+    assert "note: the test split holds 200 images; FD and KID compared the 1,000" in text
+    record["metrics"]["quality_reference"] = 10_000.0
+    assert "test split holds" not in evaluate.describe(record, tmp_path / "r.json")
