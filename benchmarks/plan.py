@@ -11,7 +11,7 @@ from gan_zoo.config import budget as check_budget
 from gan_zoo.data.registry import DatasetEntry, resolve
 from gan_zoo.errors import ConfigError
 from gan_zoo.models import available as models_available
-from gan_zoo.models import canonical
+from gan_zoo.models import canonical, check_nets
 from gan_zoo.run_config import RunConfig
 
 
@@ -139,13 +139,10 @@ def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
 
 
 def check_models_fit(models: list[str], entry: DatasetEntry) -> None:
-    """Every model has nets for the dataset's image size, and labels where it needs them."""
-    from gan_zoo.models.nets import backbone_for
-    from gan_zoo.models.nets.sgan import sgan_nets_for
-
-    backbone_for(entry.image_shape, entry.name)
-    if "sgan" in models:
-        sgan_nets_for(entry.image_shape)
+    """Every model has nets for the dataset's image size (each family declares its nets at
+    registration), and labels where it needs them."""
+    for model in models:
+        check_nets(model, entry.image_shape, entry.name)
     if entry.labelled:
         return
     import torch

@@ -10,11 +10,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_zoo.metrics.curves import CurveProbe, DisentanglementProbe, curve_probe
+from gan_zoo.metrics.curves import (
+    CurveProbe,
+    DisentanglementProbe,
+    curve_probe,
+    disentanglement_curve_metrics,
+)
 from gan_zoo.metrics.density_coverage import DC_NEIGHBORHOOD
+from gan_zoo.metrics.disentanglement.protocol import MetricProtocol
 from gan_zoo.metrics.information import label_accuracy
 from gan_zoo.metrics.intra_class import balanced_real, intra_class_floor, intra_class_quality
 from gan_zoo.metrics.judge import get_judge
+from gan_zoo.metrics.registry import Key, registered_metric
 
 
 def test_last_curve_point_is_the_probe_on_the_final_model(
@@ -93,3 +100,18 @@ def test_intra_class_metrics_see_a_model_that_draws_one_image_per_class(
 def test_curves_are_capped_at_2000_samples_and_follow_smaller_evaluations() -> None:
     assert curve_probe("mnist", 1000, num_samples=10_000).num_samples == 2000
     assert curve_probe("mnist", 30, num_samples=600).num_samples == 600
+
+
+def test_the_dsprites_probe_scores_the_disentanglement_metrics_registered_on_the_curve() -> None:
+    """``curve=True`` at registration is the one declaration: the probe and its record read it."""
+    assert disentanglement_curve_metrics() == ["mig", "sap", "factorvae"]  # catalog's choice
+    with registered_metric(
+        "toy_disentanglement",
+        (Key("toy_disentanglement", "a toy score", "higher"),),
+        datasets=("dsprites",),
+        settings=MetricProtocol,
+        curve=True,
+    ):
+        assert disentanglement_curve_metrics()[-1] == "toy_disentanglement"
+        assert DisentanglementProbe(100).protocol()["metrics"][-1] == "toy_disentanglement"
+    assert "toy_disentanglement" not in disentanglement_curve_metrics()

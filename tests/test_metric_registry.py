@@ -12,17 +12,19 @@ import pytest
 from gan_zoo import plugins
 from gan_zoo.errors import ConfigError
 from gan_zoo.metrics import registry
-from gan_zoo.metrics.registry import Key, register_metric
+from gan_zoo.metrics.registry import Key, register_metric, registered_metric, unregister_metric
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def clean_registry(monkeypatch):
-    """A copy of the registry and of the plugin bookkeeping that the test may change."""
+def toy_plugin(monkeypatch):
+    """The toy metric's plugin group loaded afresh in this test; its metric unregistered after."""
     registry.metrics()
-    monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
     monkeypatch.setattr(plugins, "_loaded", set(plugins._loaded))
+    plugins._loaded.discard(plugins.METRICS_GROUP)
+    yield
+    unregister_metric("toy_brightness")
 
 
 def test_every_key_of_the_committed_records_is_declared():
@@ -33,26 +35,37 @@ def test_every_key_of_the_committed_records_is_declared():
     assert registry.undeclared(keys) == []
 
 
-def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_them(
-    clean_registry,
-):
+def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_them():
     """Chance and floor come from the metric that owns the key: a new metric's levels reach
     the table's reference rows and the record's floors without the tables knowing it."""
     from benchmarks.tables import CHANCE_ROW, reference_rows
 
-    register_metric(
+    with registered_metric(
         "toy_levels",
         (Key("toy_{code}", "a toy score per code", "higher"),),
         datasets=("toyset",),
         chance=lambda key, record: 0.5 / record["hparams"]["cat_size"],
         floor=lambda dataset, root, num_samples: {"toy_c1": num_samples / 1000},
-    )
-    records = [{"metrics": {"toy_c1": 0.9}, "hparams": {"cat_size": size}} for size in (5, 5, 2)]
-    assert reference_rows(records, {"toy_c1"})[CHANCE_ROW]["toy_c1"] == "0.1"  # the usual one
-    assert registry.chance_level("toy_c2", records[2]) == 0.25
-    assert registry.chance_level("fid", records[0]) is None  # FID declares no chance level
-    assert registry.floors("toyset", None, 200) == {"toy_c1": 0.2}
-    assert registry.floors("dsprites", None, 200) == {}  # no metric there declares a floor
+    ):
+        records = [
+            {"metrics": {"toy_c1": 0.9}, "hparams": {"cat_size": size}} for size in (5, 5, 2)
+        ]
+        assert reference_rows(records, {"toy_c1"})[CHANCE_ROW]["toy_c1"] == "0.1"  # the usual
+        assert registry.chance_level("toy_c2", records[2]) == 0.25
+        assert registry.chance_level("fid", records[0]) is None  # FID declares no chance level
+        assert registry.floors("toyset", None, 200) == {"toy_c1": 0.2}
+        assert registry.floors("dsprites", None, 200) == {}  # no metric there declares a floor
+    assert registry.declaration("toy_c1") is None  # gone with the block
+
+
+def test_a_metric_registered_for_a_block_is_gone_after_it_even_when_the_block_raises():
+    with pytest.raises(RuntimeError), registered_metric("toy_block", (Key("toy_block", "x"),)):
+        assert registry.get_metric("toy_block").keys[0].name == "toy_block"
+        raise RuntimeError
+    assert "toy_block" not in [m.name for m in registry.metrics()]
+    register_metric("toy_block", (Key("toy_block", "x"),))  # its name and key are free again
+    unregister_metric("toy_block")
+    assert registry.declaration("toy_block") is None
 
 
 def test_headlines_are_declared_and_in_order():
@@ -68,7 +81,7 @@ def test_templated_keys_and_undeclared_ones():
     assert registry.order_keys(["made_up", "recall", "fid"]) == ["fid", "recall", "made_up"]
 
 
-def test_a_key_or_a_name_cannot_be_registered_twice(clean_registry):
+def test_a_key_or_a_name_cannot_be_registered_twice():
     with pytest.raises(ConfigError, match="already declared by metric 'quality'"):
         register_metric("again", (Key("fid", "duplicate"),))
     with pytest.raises(ConfigError, match="already declared"):
@@ -116,7 +129,7 @@ def write_plugin_dist(site: Path) -> None:
 
 
 def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
-    clean_registry, tmp_path, monkeypatch, mnist_small, capsys, train
+    toy_plugin, tmp_path, monkeypatch, mnist_small, capsys, train
 ):
     from benchmarks.run import print_listing
     from benchmarks.summary import summary_table
@@ -127,7 +140,6 @@ def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.delitem(sys.modules, "toy_metric", raising=False)
     importlib.invalidate_caches()
-    plugins._loaded.discard(plugins.METRICS_GROUP)
     assert "toy_brightness" in [m.name for m in registry.metrics()]
 
     model, _ = train("gan", mnist_small, "smoke", stop=2)
@@ -210,6 +222,6 @@ def test_every_registered_key_has_a_known_answer_test():
     assert not stale, f"known_answer marks naming no registered key: {stale}"
 
 
-def test_a_key_registered_without_a_known_answer_test_is_listed(clean_registry):
-    register_metric("untested", (Key("untested_key", "a key no test pins"),))
-    assert keys_without_known_answer() == ["untested_key"]
+def test_a_key_registered_without_a_known_answer_test_is_listed():
+    with registered_metric("untested", (Key("untested_key", "a key no test pins"),)):
+        assert keys_without_known_answer() == ["untested_key"]

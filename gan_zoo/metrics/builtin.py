@@ -221,9 +221,14 @@ def posthoc_metrics(model: GanModel, res: PosthocResult) -> dict[str, float]:
 
 
 def disentanglement_metric(
-    name: str, keys: tuple[Key, ...], settings: type[MetricProtocol], score: ScoreFn
+    name: str,
+    keys: tuple[Key, ...],
+    settings: type[MetricProtocol],
+    score: ScoreFn,
+    curve: bool = False,
 ) -> Metric:
-    """A registry entry for a dSprites disentanglement metric (register it to use it)."""
+    """A registry entry for a dSprites disentanglement metric (register it to use it);
+    ``curve``: the dSprites learning-curve probe scores it too (``metrics.curves``)."""
 
     def compute(model: Any, samples: Any, dataset: str, context: Any) -> Mapping[str, float]:
         draws = context.shared(CONTEXT_KEY, lambda: model_draws(model, samples, context))
@@ -235,5 +240,6 @@ def disentanglement_metric(
         datasets=("dsprites",),
         needs=("model",),  # the representation is the model's encoder or its post-hoc one
         compute=compute,
+        curve=curve,
         settings=settings,
     )

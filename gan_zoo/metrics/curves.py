@@ -22,6 +22,7 @@ import torch
 
 from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.metrics.disentanglement.suite import disentanglement_metrics
 from gan_zoo.metrics.judge import has_judge
 from gan_zoo.models.base import GanModel, Samples
 from gan_zoo.train.probe import curve_steps
@@ -82,9 +83,12 @@ def fixed_bank(model: GanModel, num_samples: int, seed: int) -> Samples:
     return model.sample(num_samples, labels=labels, generator=generator)
 
 
-#: the dSprites probe's metrics: DCI is left out, its boosted trees (100 per class of 113
-#: classes) cost more per point than the whole probe may; BetaVAE is not asked for
-DISENTANGLEMENT_CURVE_METRICS = ("mig", "sap", "factorvae")
+def disentanglement_curve_metrics() -> list[str]:
+    """The dSprites probe's metrics: the disentanglement metrics whose registration declares
+    ``curve=True`` (``metrics.catalog`` says why DCI and BetaVAE are not), registry order."""
+    return [m.name for m in disentanglement_metrics() if m.curve]
+
+
 #: the probe's draw, per metric (``make_draws`` settings). MIG and SAP share one i.i.d. draw of
 #: 2,000 / 1,000 points (DCI's entry only keeps that shared draw this small); FactorVAE votes
 #: keep their 64 images each, 60 training and 40 evaluation votes instead of 10,000 and 5,000.
@@ -150,13 +154,13 @@ class DisentanglementProbe:
                 lambda: fit_posthoc_encoder(model, samples, seed=self.bank_seed, bf16=bf16),
             )
         draws = model_draws(model, samples, context, bf16=bf16, **draw)
-        return score_draws(draws, DISENTANGLEMENT_CURVE_METRICS)
+        return score_draws(draws, disentanglement_curve_metrics())
 
     def protocol(self, model: GanModel | None = None) -> dict[str, Any]:
         """What a record stores beside the rows: the draw, the bank, the steps and, given the
         model, what was scored (``dsprites_scoring.scoring``)."""
         out: dict[str, Any] = {
-            "metrics": list(DISENTANGLEMENT_CURVE_METRICS),
+            "metrics": disentanglement_curve_metrics(),
             "draw": self.draw,
             "samples": self.num_samples,
             "bank_seed": self.bank_seed,

@@ -17,7 +17,8 @@ Inception FID.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -258,6 +259,23 @@ def register(metric: Metric) -> Metric:
                 )
     _METRICS[metric.name] = metric
     return metric
+
+
+def unregister_metric(name: str) -> None:
+    """Remove metric ``name`` and its keys (nothing if it is not registered): for tests and
+    interactive use, like ``gan_zoo.models.unregister``."""
+    _METRICS.pop(name, None)
+
+
+@contextmanager
+def registered_metric(*args: Any, **kwargs: Any) -> Iterator[Metric]:
+    """``register_metric(*args, **kwargs)`` for the duration of a ``with`` block: a test's
+    metric never outlives the test, whatever it raises."""
+    metric = register_metric(*args, **kwargs)
+    try:
+        yield metric
+    finally:
+        unregister_metric(metric.name)
 
 
 def metrics() -> list[Metric]:

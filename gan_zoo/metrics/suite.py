@@ -99,7 +99,9 @@ def judged_metrics(
     inception_weights: str | None = None,
     data: DataSplits | None = None,
 ) -> dict[str, float]:
-    """Every registered metric cheap enough for the learning-curve probe (``curve=True``).
+    """Every registered metric cheap enough for the learning-curve probe (``curve=True``)
+    that applies to the dataset (the judge's probe; dSprites' disentanglement ones, also
+    ``curve=True``, are scored by ``curves.DisentanglementProbe``).
 
     Quality, the model's own bound, judge-based code and label control, intra-class quality:
     the final evaluation and the probe both compute these, on banks of different sizes.

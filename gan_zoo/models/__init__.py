@@ -11,7 +11,10 @@ from gan_zoo.models.registry import (
     build,
     build_run,
     canonical,
+    check_nets,
     describe,
+    fused_families,
+    fuses,
     register,
     unregister,
 )
@@ -23,7 +26,10 @@ __all__ = [
     "build",
     "build_run",
     "canonical",
+    "check_nets",
     "describe",
+    "fused_families",
+    "fuses",
     "register",
     "unregister",
 ]

@@ -16,6 +16,7 @@ from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms, auxil
     "acgan",
     "auxiliary-classifier GAN: label to G, class head on D trained on real and fake",
     defaults={"num_cat": 0},  # the label takes the categorical code's place in G's input
+    fuses=True,
 )
 def build_acgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "acgan")

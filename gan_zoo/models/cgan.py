@@ -29,6 +29,7 @@ def require_labels(dataset, model: str) -> int:
     # the label takes the categorical code's place in G's input
     defaults={"num_cat": 0, "d_conditioning": "projection"},
     rules={"d_conditioning": Rule(str, choices=D_CONDITIONING)},
+    fuses=True,
 )
 def build_cgan(dataset, hp) -> SingleLevelGan:
     classes = require_labels(dataset, "cgan")

@@ -11,7 +11,7 @@ from gan_zoo.models.registry import register
 from gan_zoo.models.single_level import SingleLevelGan, adversarial_terms
 
 
-@register("gan", "vanilla GAN, non-saturating loss, InfoGAN's nets, no code term")
+@register("gan", "vanilla GAN, non-saturating loss, InfoGAN's nets, no code term", fuses=True)
 def build_gan(dataset, hp) -> SingleLevelGan:
     return SingleLevelGan(
         layout_from(hp), hp, dataset.image_shape, terms=adversarial_terms(hp["adv_loss"])

@@ -42,6 +42,7 @@ WATCHED = ("li_c1",)
     "infogan",
     "InfoGAN: Q head on D's trunk, information term on both players",
     shown=WATCHED,
+    fuses=True,
 )
 def build_infogan(dataset, hp) -> SingleLevelGan:
     return _build(dataset, hp, train_generator=True)
@@ -51,6 +52,7 @@ def build_infogan(dataset, hp) -> SingleLevelGan:
     "infogan_noinfo",
     "InfoGAN's baseline (paper Fig. 1): a regular GAN with a Q probe; no information gradient",
     shown=WATCHED,
+    fuses=True,
 )
 def build_infogan_noinfo(dataset, hp) -> SingleLevelGan:
     return _build(dataset, hp, train_generator=False)

@@ -16,11 +16,14 @@ from gan_zoo.config_rules import Rule
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
 from gan_zoo.models.base import GanModel
-from gan_zoo.models.nets import discover_nets
+from gan_zoo.models.nets import backbone_for, discover_nets
 from gan_zoo.plugins import MODELS_GROUP, load_plugins
 from gan_zoo.run_config import RunConfig
 
 Builder = Callable[[ImageDataset, dict[str, Any]], GanModel]
+NetsCheck = Callable[[tuple[int, int, int]], object]
+"""``nets(image_shape)``: the family's nets for a C x H x W size; a ConfigError in one line
+where it has none, so a plan is refused before any training."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class ModelEntry:
     description: str
     #: logs a person watches beside the two losses (progress bar, plots), if the model has them
     shown: tuple[str, ...] = ()
+    #: whether K runs may train as one batched computation (``--fuse``, ``gan_zoo.train.fused``)
+    fuses: bool = False
+    nets: NetsCheck = backbone_for
 
 
 _MODELS: dict[str, ModelEntry] = {}
@@ -44,6 +50,8 @@ def register(
     rules: dict[str, Rule] | None = None,
     shown: tuple[str, ...] = (),
     refused: dict[str, str] | None = None,
+    fuses: bool = False,
+    nets: NetsCheck = backbone_for,
 ) -> Callable[[Builder], Builder]:
     """Decorator: make ``builder(dataset, hparams)`` available as ``name``.
 
@@ -53,6 +61,16 @@ def register(
     ``defaults`` are the model's own hyperparameters over the common ones (``rules`` check the
     keys no other model has), and ``refused`` maps a dataset to the one-line reason the model is
     not run on it: a built-in family and a plugin declare them alike, in their own file.
+
+    ``fuses`` declares that K runs of the family may train as one batched computation
+    (``--fuse``): the fused trainer steps the family's ``fake_pass``, ``d_context`` and
+    ``g_context`` under ``torch.func.vmap`` over stacked weights, one D and one G update per
+    step, which needs phases free of their own random draws, of ``.item()`` and of
+    data-dependent Python branches. Off by default, since nothing can check that before a run:
+    a family declares it once its fused runs are tested against its separate ones.
+
+    ``nets`` checks at plan time that the family has nets for a dataset's image size; the
+    default is the shared backbone of the single-level families (``models.nets``).
     """
 
     def wrap(builder: Builder) -> Builder:
@@ -61,7 +79,7 @@ def register(
                 owner = _MODELS[_ALIASES.get(key, key)].builder.__module__
                 raise ConfigError(f"model name {key!r} is already registered (by {owner})")
         add_model_defaults(name, defaults or {}, rules, refused)
-        _MODELS[name] = ModelEntry(name, builder, description, tuple(shown))
+        _MODELS[name] = ModelEntry(name, builder, description, tuple(shown), fuses, nets)
         for alias in aliases:
             _ALIASES[alias] = name
         return builder
@@ -97,6 +115,25 @@ def shown_logs(name: str) -> tuple[str, ...]:
     record of a plugin family that is not installed)."""
     entry = _MODELS.get(_ALIASES.get(name, name))
     return () if entry is None else entry.shown
+
+
+def fuses(name: str) -> bool:
+    """Whether model ``name`` declared at registration that its runs may train fused."""
+    return _MODELS[canonical(name)].fuses
+
+
+def fused_families() -> list[str]:
+    """The registered families that declared ``fuses=True``, in registration order."""
+    return [name for name in available() if _MODELS[name].fuses]
+
+
+def check_nets(
+    name: str, image_shape: tuple[int, int, int], dataset_name: str | None = None
+) -> None:
+    """Refuse, in one line, an image size model ``name`` has no nets for (the dataset's own
+    nets module, if its registration names one, is imported first)."""
+    discover_nets(dataset_name)
+    _MODELS[canonical(name)].nets(image_shape)
 
 
 def describe(name: str) -> str:

@@ -258,6 +258,8 @@ REFUSED = {
     defaults=DEFAULTS,
     rules=RULES,
     refused=REFUSED,
+    fuses=True,
+    nets=sgan_nets_for,  # its own two-level nets, not the shared backbone
 )
 def build_sgan(dataset, hp) -> StackedGan:
     classes = require_labels(dataset, "sgan")

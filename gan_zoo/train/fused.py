@@ -45,6 +45,7 @@ from torch.func import functional_call, vmap
 
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import ConfigError
+from gan_zoo.models.registry import fused_families, fuses
 from gan_zoo.progress import progress_bar
 from gan_zoo.train.determinism import deterministic_algorithms
 from gan_zoo.train.divergence import DivergenceWatch
@@ -52,15 +53,14 @@ from gan_zoo.train.step_graphs import Backend, StepGraphs, check_capturable
 from gan_zoo.train.stop_signals import StopFlag
 from gan_zoo.train.trainer import Trainer, TrainResult, images_per_second, phase_loss
 
-#: the families whose fused runs are tested against their separate runs
-FUSABLE = ("infogan", "infogan_noinfo", "gan", "cgan", "acgan", "sgan")
-
 
 def check_fusable(model_name: str, hparams: dict[str, Any]) -> None:
-    """Refuse, in one line, what fused training does not do."""
-    if model_name not in FUSABLE:
+    """Refuse, in one line, what fused training does not do: a family fuses where its
+    registration declares ``fuses=True`` (``gan_zoo.models.register``), a plugin's alike."""
+    if not fuses(model_name):
         raise ConfigError(
-            f"--fuse is not available for {model_name} (fused families: {', '.join(FUSABLE)})"
+            f"--fuse is not available for {model_name}: its registration does not declare "
+            f"fuses=True (fused families: {', '.join(fused_families())})"
         )
     if hparams.get("compile"):
         raise ConfigError("--fuse does not combine with compile=1; choose one")
