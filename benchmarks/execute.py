@@ -7,6 +7,7 @@ wherever it executes. Failures become records with a status and an error; they n
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from benchmarks.records import read_record, record_path, write_record
 from benchmarks.run_lock import RunLock
 from gan_zoo.data import DataSplits, load_dataset
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.digest_cache import file_sha256
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError, atomic_write_json
 from gan_zoo.metrics.registry import floors
@@ -35,6 +37,8 @@ from gan_zoo.progress import set_progress
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import train_run
 from gan_zoo.train.callbacks import Clock, StepCallback
+from gan_zoo.train.checkpoints import CheckpointFiles
+from gan_zoo.train.run import train_fused
 from gan_zoo.train.stop_signals import exit_code
 
 logger = logging.getLogger(__name__)
@@ -79,8 +83,8 @@ def evaluate_model(
 
 @dataclass(frozen=True)
 class RunServices:
-    """What a run calls out to: its dataset, the evaluation, the trainer's step callbacks and
-    the clock that times training and evaluation.
+    """What a run calls out to: its dataset, its training (alone or fused), the evaluation, the
+    trainer's step callbacks and the clock that times training and evaluation.
 
     The runner uses :data:`SERVICES`; replacing it is how another front end (or a test, with
     synthetic data and a stand-in evaluation) changes what a run uses, in one named place.
@@ -90,6 +94,9 @@ class RunServices:
     #: every data file of the plan, checked before its first run
     verify: Callable[[str, str | None], None] = verify_plan_data
     evaluate: Callable[..., tuple[dict[str, float], dict[str, Any]]] = evaluate_model
+    #: the training step of a run alone, and of K runs fused (``gan_zoo.train``)
+    train: Callable[..., tuple[Any, Any]] = train_run
+    train_fused: Callable[..., list[tuple[Any, Any]]] = train_fused
     callbacks: tuple[StepCallback, ...] = ()
     clock: Clock = time.perf_counter
 
@@ -97,74 +104,143 @@ class RunServices:
 SERVICES = RunServices()
 
 
-def execute_run(
-    spec: RunSpec,
+@dataclass(frozen=True)
+class EvalOptions:
+    """What an evaluation depends on besides the run, made once by the command that asks for
+    it (``run``, ``evaluate``, ``sample``) as ``RunConfig`` is for training: a kept evaluation
+    is reused only if these match."""
+
+    num_samples: int = 10_000
+    inception: bool = False
+    inception_weights: str | None = None
+
+    def kept_key(self) -> dict[str, Any]:
+        """How a kept evaluation (``result.json``) names the options it was made with."""
+        return {
+            "num_samples": self.num_samples,
+            "inception": self.inception,
+            "inception_weights": self.inception_weights,
+        }
+
+    def evaluate_kwargs(self) -> dict[str, Any]:
+        """The options as ``gan_zoo.metrics.suite.evaluate`` takes them."""
+        return self.kept_key()
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a plan's runs share besides their specs: where, on what, and how."""
+
+    out: Path
+    data_root: str | None = None
+    device: str | None = None
+    force: bool = False
+    progress: bool = True
+    #: False on a Ray worker: the driver writes the records it gets back
+    write: bool = True
+    evaluation: EvalOptions = EvalOptions()
+    log: tuple[str, ...] = ()
+
+
+@dataclass
+class Claimed:
+    """A run this process holds the lock of and will train: its spec, folder, resolved config
+    (the one resolution the build, the trainer and the record read) and forced rerun."""
+
+    spec: RunSpec
+    run_dir: Path
+    config: RunConfig
+    rerun: ForcedRerun | None
+
+
+def execute_run(spec: RunSpec, out: Path, **settings: Any) -> dict[str, Any]:
+    """Run ``spec`` unless its record says it is complete; return the record (see
+    :func:`execute_group`, of which this is the group of one)."""
+    return execute_group([spec], out, **settings)[0]
+
+
+def execute_group(
+    specs: list[RunSpec],
     out: Path,
-    data_root: str | None = None,
-    device: str | None = None,
-    force: bool = False,
-    progress: bool = True,
-    write: bool = True,
-    num_samples: int = 10_000,
-    inception: bool = False,
-    inception_weights: str | None = None,
-    log: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """Run ``spec`` unless its record says it is complete; return the record.
+    evaluation: EvalOptions | None = None,
+    **settings: Any,
+) -> list[dict[str, Any]]:
+    """The one lifecycle of a run, whatever trains it: plan -> lock -> (skip | reuse a kept
+    evaluation | set a forced run's result aside) -> train -> evaluate -> keep -> record ->
+    settle. One spec trains alone (``train_run``); several of one family, dataset, budget and
+    overrides train as one batched computation (``--fuse``; ``gan_zoo.train.fused``), each
+    still skipped, locked, evaluated and recorded on its own.
 
-    ``log`` names live-log backends (``benchmarks.live_log``) that follow the training.
-
-    The run is owned by this process while it trains and evaluates (a lock beside its folder):
+    Each run is owned by this process while it trains and evaluates (a lock beside its folder):
     a run another process holds is skipped with a record of status ``locked`` that is never
-    written, and the other process finishes it.
+    written, and the other process finishes it. ``settings``: the fields of
+    :class:`RunSettings` (``log`` names live-log backends, ``benchmarks.live_log``).
     """
-    out = Path(out)
-    set_progress(progress)
-    if not force and (done := complete_record(out, spec.run_id)) is not None:
-        return done
-    run_dir = runs_root(out) / spec.run_id
-    options = evaluation_options(num_samples, inception, inception_weights)
-    with RunLock(run_dir.parent / f"{spec.run_id}.lock") as lock:
-        if not lock.acquired:
-            return locked_record(spec, lock)
-        if not force and (done := complete_record(out, spec.run_id)) is not None:
-            return done  # finished by the process that held it while this one planned
-        rerun = ForcedRerun(out, run_dir, spec.run_id) if force else None
-        if rerun is not None:
-            rerun.start()
-        record = None
-        try:
-            record = None if force else kept_evaluation(run_dir, options)
-            if record is None:
-                record = _train_and_evaluate(
-                    spec,
-                    out,
-                    run_dir,
-                    data_root,
-                    device,
-                    progress,
-                    num_samples,
-                    inception,
-                    inception_weights,
-                    log,
-                )
-        finally:
-            writable = rerun is None or rerun.finish(record)
-        _settle(out, run_dir, record, writable, write)
-    return record
+    run = RunSettings(Path(out), evaluation=evaluation or EvalOptions(), **settings)
+    set_progress(run.progress)
+    records: dict[str, dict[str, Any]] = {}
+    with contextlib.ExitStack() as held:
+        todo = [c for spec in specs if (c := _claim(spec, run, held, records)) is not None]
+        if todo:
+            trained: dict[str, dict[str, Any]] = {}
+            try:
+                trained = (_train_alone if len(specs) == 1 else _train_fused)(todo, run)
+            finally:
+                writable = [
+                    c.rerun is None or c.rerun.finish(trained.get(c.spec.run_id)) for c in todo
+                ]
+            records.update(trained)
+            for claimed, may_write in zip(todo, writable, strict=True):
+                _settle(run, claimed.run_dir, records[claimed.spec.run_id], may_write)
+                if may_write and claimed.rerun is not None:
+                    claimed.rerun.discard()  # the new record is written: the old result goes
+    return [records[spec.run_id] for spec in specs]
 
 
-def _settle(out: Path, run_dir: Path, record: dict[str, Any], writable: bool, write: bool) -> None:
+def _claim(
+    spec: RunSpec,
+    run: RunSettings,
+    held: contextlib.ExitStack,
+    records: dict[str, dict[str, Any]],
+) -> Claimed | None:
+    """Lock ``spec``'s run and decide its fate: a finished record goes into ``records`` (a
+    complete record skipped, a run another process holds, a kept evaluation written now), and
+    a run to train comes back claimed."""
+    run_dir = runs_root(run.out) / spec.run_id
+    unsettled = ForcedRerun.unsettled(run_dir)
+    if not run.force and not unsettled and (done := complete_record(run.out, spec.run_id)):
+        return _done(records, spec, done)
+    lock = held.enter_context(RunLock(run_dir.parent / f"{spec.run_id}.lock"))
+    if not lock.acquired:
+        return _done(records, spec, locked_record(spec, lock))
+    ForcedRerun.recover(run.out, run_dir, spec.run_id)  # a forced rerun that died, undone
+    if not run.force and (done := complete_record(run.out, spec.run_id)) is not None:
+        return _done(records, spec, done)  # finished by the process that held it meanwhile
+    config = spec.config(run.device)
+    if not run.force and (kept := kept_evaluation(run_dir, run.evaluation, config)) is not None:
+        _settle(run, run_dir, kept, True)
+        return _done(records, spec, kept)
+    rerun = ForcedRerun(run.out, run_dir, spec.run_id) if run.force else None
+    if rerun is not None:
+        rerun.start()
+    return Claimed(spec, run_dir, config, rerun)
+
+
+def _done(records: dict[str, dict[str, Any]], spec: RunSpec, record: dict[str, Any]) -> None:
+    records[spec.run_id] = record
+
+
+def _settle(run: RunSettings, run_dir: Path, record: dict[str, Any], writable: bool) -> None:
     """Write a run's record, unless a forced rerun that did not complete must leave the
     previous complete one in place: then the record says so and is never written."""
     if not writable:
         record["error"] = (
             f"{record.get('error') or record['status']}; the previous complete record "
-            f"{record_path(out, record['run_id'])} is kept"
+            f"{record_path(run.out, record['run_id'])} is kept"
         )
         record["unwritten"] = True  # no executor writes it over the complete one
-    elif write:
-        write_record(out, record)
+    elif run.write:
+        write_record(run.out, record)
         (run_dir / PENDING).unlink(missing_ok=True)
 
 
@@ -172,25 +248,30 @@ def _settle(out: Path, run_dir: Path, record: dict[str, Any], writable: bool, wr
 PENDING = "result.json"
 
 
-def evaluation_options(
-    num_samples: int, inception: bool, inception_weights: str | None
-) -> dict[str, Any]:
-    """What an evaluation depends on besides the run: a kept one is reused only if they match."""
-    return {
-        "num_samples": num_samples,
-        "inception": inception,
-        "inception_weights": inception_weights,
+def config_digest(config: RunConfig) -> str:
+    """A run's identity for its kept evaluation: what it trained, with which settings."""
+    what = {
+        "model": config.model,
+        "dataset": config.dataset,
+        "seed": config.seed,
+        "budget_steps": config.budget.steps,
+        "hparams": config.hparams,
     }
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def keep_evaluation(run_dir: Path, record: dict[str, Any], options: dict[str, Any]) -> None:
+def keep_evaluation(run_dir: Path, record: dict[str, Any], options: EvalOptions) -> None:
     """Write a finished evaluation's record into the run folder, before anything else."""
-    atomic_write_json(run_dir / PENDING, {**record, "evaluation_options": options})
+    atomic_write_json(run_dir / PENDING, {**record, "evaluation_options": options.kept_key()})
 
 
-def kept_evaluation(run_dir: Path, options: dict[str, Any]) -> dict[str, Any] | None:
+def kept_evaluation(
+    run_dir: Path, options: EvalOptions, config: RunConfig
+) -> dict[str, Any] | None:
     """The record of an evaluation that finished but was never written to ``records/`` (a full
-    disk, a signal while writing), if it was made with ``options``; the rerun only writes it."""
+    disk, a signal while writing), if it was made with ``options``, for this run's config and
+    of the checkpoint now in the folder; the rerun only writes it. A ``result.json`` that does
+    not prove all three (copied in, hand-made, or left beside another checkpoint) is ignored."""
     path = run_dir / PENDING
     if not path.is_file():
         return None
@@ -199,7 +280,21 @@ def kept_evaluation(run_dir: Path, options: dict[str, Any]) -> dict[str, Any] | 
     except (OSError, json.JSONDecodeError) as exc:
         logger.warning("kept evaluation %s is unreadable (%s); evaluating again", path, exc)
         return None
-    if kept.pop("evaluation_options", None) != options or kept.get("status") != "complete":
+    if (
+        kept.pop("evaluation_options", None) != options.kept_key()
+        or kept.get("status") != "complete"
+    ):
+        return None
+    checkpoint = CheckpointFiles(run_dir).current
+    proven = (
+        kept.get("config_digest") == config_digest(config)
+        and checkpoint.is_file()
+        and kept.get("checkpoint_digest") == file_sha256(checkpoint)
+    )
+    if not proven:
+        logger.warning(
+            "%s names another config or checkpoint than the run's (or none); not recorded", path
+        )
         return None
     logger.warning("%s: writing the record of the evaluation kept in %s", kept.get("run_id"), path)
     return kept
@@ -215,129 +310,102 @@ def locked_record(spec: RunSpec, lock: RunLock) -> dict[str, Any]:
     }
 
 
-def execute_group(
-    specs: list[RunSpec],
-    out: Path,
-    data_root: str | None = None,
-    device: str | None = None,
-    force: bool = False,
-    progress: bool = True,
-    write: bool = True,
-    num_samples: int = 10_000,
-    inception: bool = False,
-    inception_weights: str | None = None,
-    log: tuple[str, ...] = (),
-) -> list[dict[str, Any]]:
-    """Runs of one family, dataset, budget and overrides trained as one batched computation
-    (``--fuse``; ``gan_zoo.train.fused``), each skipped, locked, evaluated and recorded exactly
-    as ``execute_run`` would alone. One run goes through ``execute_run`` itself."""
-    options = dict(num_samples=num_samples, inception=inception)
-    options["inception_weights"] = inception_weights
-    if len(specs) == 1:
-        single = dict(options, log=log)
-        return [execute_run(specs[0], out, data_root, device, force, progress, write, **single)]
-    options["log"] = log
-    out = Path(out)
-    set_progress(progress)
-    records: dict[str, dict[str, Any]] = {}
-    todo: list[tuple[RunSpec, Path]] = []
-    with contextlib.ExitStack() as held:
-        for spec in specs:
-            if not force and (done := complete_record(out, spec.run_id)) is not None:
-                records[spec.run_id] = done
-                continue
-            run_dir = runs_root(out) / spec.run_id
-            lock = held.enter_context(RunLock(run_dir.parent / f"{spec.run_id}.lock"))
-            if not lock.acquired:
-                records[spec.run_id] = locked_record(spec, lock)
-            elif not force and (done := complete_record(out, spec.run_id)) is not None:
-                records[spec.run_id] = done
-            else:
-                todo.append((spec, run_dir))
-        if todo:
-            reruns = [ForcedRerun(out, d, spec.run_id) if force else None for spec, d in todo]
-            for rerun in filter(None, reruns):
-                rerun.start()
-            trained: dict[str, dict[str, Any]] = {}
-            try:
-                trained = _train_fused(todo, out, data_root, device, progress, options)
-            finally:
-                writable = [
-                    rerun is None or rerun.finish(trained.get(spec.run_id))
-                    for (spec, _), rerun in zip(todo, reruns, strict=True)
-                ]
-            records.update(trained)
-            for (spec, run_dir), may_write in zip(todo, writable, strict=True):
-                _settle(out, run_dir, records[spec.run_id], may_write, write)
-    return [records[spec.run_id] for spec in specs]
+def _failed(record: dict[str, Any], exc: Exception) -> None:
+    """A run's failure into its record: a known error in one line, a bug with its traceback."""
+    if isinstance(exc, GanZooError):
+        record.update(status="failed", error=str(exc))
+    else:  # a bug or a crash must not stop the suite
+        logger.exception("run %s failed", record["run_id"])
+        error = f"{type(exc).__name__}: {exc}"
+        record.update(status="failed", error=error, traceback=traceback.format_exc())
 
 
-def _train_fused(
-    todo: list[tuple[RunSpec, Path]],
-    out: Path,
-    data_root: str | None,
-    device: str | None,
-    progress: bool,
-    options: dict[str, Any],
+def _train_alone(todo: list[Claimed], run: RunSettings) -> dict[str, dict[str, Any]]:
+    """The training step of one run alone (``SERVICES.train``)."""
+    (claimed,) = todo
+
+    def train(dataset: ImageDataset, probes: list[Any], callbacks: list[tuple]) -> list:
+        return [
+            SERVICES.train(
+                claimed.config,
+                dataset,
+                claimed.run_dir,
+                run.progress,
+                probe=probes[0],
+                callbacks=callbacks[0],
+                clock=SERVICES.clock,
+            )
+        ]
+
+    return _train_and_evaluate(todo, run, train)
+
+
+def _train_fused(todo: list[Claimed], run: RunSettings) -> dict[str, dict[str, Any]]:
+    """The training step of K runs as one batched computation (``SERVICES.train_fused``)."""
+
+    def train(dataset: ImageDataset, probes: list[Any], callbacks: list[tuple]) -> list:
+        return SERVICES.train_fused(
+            [c.config for c in todo],
+            dataset,
+            [c.run_dir for c in todo],
+            run.progress,
+            probes=probes,
+            callbacks=callbacks,
+            clock=SERVICES.clock,
+        )
+
+    return _train_and_evaluate(todo, run, train, fused=len(todo))
+
+
+def _train_and_evaluate(
+    todo: list[Claimed], run: RunSettings, train: Callable[..., list], fused: int | None = None
 ) -> dict[str, dict[str, Any]]:
-    from gan_zoo.train.run import train_fused
-
-    first = todo[0][0]
-    configs = [spec.config(device) for spec, _ in todo]  # resolved once: build, train, record
-    config = configs[0]
-    records = {
-        spec.run_id: {**base_record(spec, own), "fused": len(todo)}
-        for (spec, _), own in zip(todo, configs, strict=True)
-    }
+    """Train the claimed runs with ``train`` (alone or ``fused`` as one), then evaluate and
+    keep each."""
+    records = {c.spec.run_id: base_record(c.spec, c.config) for c in todo}
+    if fused is not None:  # how many trained as one: the records say so from the start
+        for record in records.values():
+            record["fused"] = fused
+    first = todo[0].spec
+    if note := quality_note(first.dataset, run.evaluation.inception):
+        for record in records.values():  # a dataset without a judge: what its tables can show
+            record["quality_note"] = note
     lives = []
-    if options["log"]:  # imported only when asked for: without --log nothing of it loads
+    if run.log:  # imported only when asked for: without --log nothing of it loads
         from benchmarks.live_log import LiveLog
 
         lives = [
-            LiveLog(options["log"], s.run_id, d, config.budget.steps, records[s.run_id]["hparams"])
-            for s, d in todo
+            LiveLog(run.log, c.spec.run_id, c.run_dir, c.config.budget.steps, c.config.hparams)
+            for c in todo
         ]
-
-    def failed(record: dict[str, Any], exc: Exception) -> None:
-        if isinstance(exc, GanZooError):
-            record.update(status="failed", error=str(exc))
-        else:  # a bug or a crash must not stop the suite
-            logger.exception("run %s failed", record["run_id"])
-            error = f"{type(exc).__name__}: {exc}"
-            record.update(status="failed", error=error, traceback=traceback.format_exc())
-
     try:
-        dataset = SERVICES.dataset(first.dataset, data_root)
-        probes = [run_probe(config, data_root, options["num_samples"], dataset) for _ in todo]
-        trained = train_fused(
-            configs,
-            dataset,
-            [run_dir for _, run_dir in todo],
-            progress,
-            probes=probes,
-            callbacks=[(*SERVICES.callbacks, live) for live in lives]
-            or [SERVICES.callbacks] * len(todo),
-            clock=SERVICES.clock,
+        dataset = SERVICES.dataset(first.dataset, run.data_root)
+        if "split" in dataset.extra:  # the user's data: how its held-out split was made
+            for record in records.values():
+                record["data_split"] = dataset.extra["split"]
+        probes = [
+            run_probe(c.config, run.data_root, run.evaluation.num_samples, dataset) for c in todo
+        ]
+        callbacks = [(*SERVICES.callbacks, live) for live in lives] or [SERVICES.callbacks] * len(
+            todo
         )
+        trained = train(dataset, probes, callbacks)
         for live in lives:
             live.close()  # the evaluation is not part of the live log
-        for (spec, run_dir), (model, result), probe in zip(todo, trained, probes, strict=True):
-            record = records[spec.run_id]
+        for claimed, (model, result), probe in zip(todo, trained, probes, strict=True):
+            record = records[claimed.spec.run_id]
             try:
-                finish_record(
-                    record, spec, out, run_dir, model, result, probe, dataset, data_root,
-                    options["num_samples"], options["inception"], options["inception_weights"],
-                )  # fmt: skip
+                finish_record(record, claimed, run, model, result, probe, dataset)
             except WriteError:
                 raise
             except Exception as exc:
-                failed(record, exc)
+                _failed(record, exc)
     except WriteError:
         raise  # the disk or folder refused a file: the plan stops, nothing is recorded as failed
     except Exception as exc:
         for record in records.values():
             if "status" not in record:
-                failed(record, exc)
+                _failed(record, exc)
     finally:
         for live in lives:
             live.close()  # flushes what an interrupted or failed run logged
@@ -353,66 +421,6 @@ def complete_record(out: Path, run_id: str) -> dict[str, Any] | None:
         existing["skipped"] = True
         return existing
     return None
-
-
-def _train_and_evaluate(
-    spec: RunSpec,
-    out: Path,
-    run_dir: Path,
-    data_root: str | None,
-    device: str | None,
-    progress: bool,
-    num_samples: int,
-    inception: bool,
-    inception_weights: str | None,
-    log: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    config = spec.config(device)  # the one resolution the build, the trainer and the record read
-    record = base_record(spec, config)
-    note = quality_note(spec.dataset, inception)
-    if note:  # a dataset without a judge: what its tables can and cannot show
-        record["quality_note"] = note
-    services = SERVICES
-    live = None
-    if log:  # imported only when asked for: without --log nothing of it loads
-        from benchmarks.live_log import LiveLog
-
-        live = LiveLog(log, spec.run_id, run_dir, config.budget.steps, config.hparams)
-    try:
-        dataset = services.dataset(spec.dataset, data_root)
-        if "split" in dataset.extra:  # the user's data: how its held-out split was made
-            record["data_split"] = dataset.extra["split"]
-        probe = run_probe(config, data_root, num_samples, dataset)
-        model, result = train_run(
-            config,
-            dataset,
-            run_dir,
-            progress,
-            probe=probe,
-            callbacks=services.callbacks if live is None else (*services.callbacks, live),
-            clock=services.clock,
-        )
-        if live is not None:
-            live.close()  # the evaluation is not part of the live log
-        finish_record(
-            record, spec, out, run_dir, model, result, probe, dataset, data_root, num_samples,
-            inception, inception_weights,
-        )  # fmt: skip
-    except WriteError:
-        raise  # the disk or folder refused a file: the plan stops, nothing is recorded as failed
-    except GanZooError as exc:
-        record.update(status="failed", error=str(exc))
-    except Exception as exc:  # a bug or a crash in one run must not stop the suite
-        logger.exception("run %s failed", spec.run_id)
-        record.update(
-            status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
-        )
-    finally:
-        if live is not None:
-            live.close()  # flushes what an interrupted or failed run logged
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    return record
 
 
 def base_record(spec: RunSpec, config: RunConfig) -> dict[str, Any]:
@@ -445,19 +453,15 @@ def run_probe(config: RunConfig, data_root: str | None, num_samples: int, datase
 
 def finish_record(
     record: dict[str, Any],
-    spec: RunSpec,
-    out: Path,
-    run_dir: Path,
+    claimed: Claimed,
+    run: RunSettings,
     model: Any,
     result: Any,
     probe: Any,
     dataset: ImageDataset,
-    data_root: str | None,
-    num_samples: int,
-    inception: bool,
-    inception_weights: str | None,
 ) -> None:
     """The training result into ``record``, then (for a complete run) its evaluation."""
+    spec, run_dir, options = claimed.spec, claimed.run_dir, run.evaluation
     record.update(
         status=result.status,
         steps=result.step,
@@ -477,38 +481,39 @@ def finish_record(
             curve_seconds=round(result.curve_seconds, 2),
             curve_protocol=probe.protocol(model),
         )
-    if result.status == "complete":
-        services = SERVICES
-        t0 = services.clock()
-        data = DataSplits(spec.dataset, data_root, train=dataset)  # each split loaded once
-        try:
-            record["metrics"], record["details"] = services.evaluate(
-                model,
-                dataset,
-                run_dir,
-                seed=spec.seed,
-                root=data_root,
-                num_samples=num_samples,
-                inception=inception,
-                inception_weights=inception_weights,
-                data=data,
-            )
-        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
-            record.update(
-                status="interrupted",
-                error="interrupted during the evaluation; the rerun evaluates again",
-                signal=exit_code(stop) - 128,
-            )
-            return
-        record["eval_seconds"] = round(services.clock() - t0, 2)
-        options = evaluation_options(num_samples, inception, inception_weights)
-        keep_evaluation(run_dir, record, options)  # before anything that can still fail
-        # what real data scores on this dataset at this sample count (cached per judge)
-        if reference := floors(dataset.name, data_root, num_samples):
-            record["floors"] = reference
-        prev = read_record(out, spec.run_id)
-        # a checkpoint written before the training time was stored says 0 s: keep the time
-        # the earlier record measured (a real run is never timed at exactly 0 s)
-        if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
-            record["train_seconds"] = prev["train_seconds"]
-        keep_evaluation(run_dir, record, options)
+    if result.status != "complete":
+        return
+    t0 = SERVICES.clock()
+    data = DataSplits(spec.dataset, run.data_root, train=dataset)  # each split loaded once
+    try:
+        record["metrics"], record["details"] = SERVICES.evaluate(
+            model,
+            dataset,
+            run_dir,
+            seed=spec.seed,
+            root=run.data_root,
+            **options.evaluate_kwargs(),
+            data=data,
+        )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
+        record.update(
+            status="interrupted",
+            error="interrupted during the evaluation; the rerun evaluates again",
+            signal=exit_code(stop) - 128,
+        )
+        return
+    record["eval_seconds"] = round(SERVICES.clock() - t0, 2)
+    # what the evaluation is of: the kept result proves it before it is ever reused
+    checkpoint = CheckpointFiles(run_dir).current
+    record["config_digest"] = config_digest(claimed.config)
+    record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
+    keep_evaluation(run_dir, record, options)  # before anything that can still fail
+    # what real data scores on this dataset at this sample count (cached per judge)
+    if reference := floors(dataset.name, run.data_root, options.num_samples):
+        record["floors"] = reference
+    prev = read_record(run.out, spec.run_id)
+    # a checkpoint written before the training time was stored says 0 s: keep the time
+    # the earlier record measured (a real run is never timed at exactly 0 s)
+    if prev is not None and prev.get("train_seconds") and result.seconds == 0.0:
+        record["train_seconds"] = prev["train_seconds"]
+    keep_evaluation(run_dir, record, options)

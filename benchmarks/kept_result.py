@@ -4,6 +4,14 @@ A forced rerun of a complete run moves the run folder's files (checkpoints, hist
 figures) into ``<run folder>/previous/`` and leaves the complete record where it is. Only a
 rerun that completes replaces them; one that fails, diverges, is interrupted or crashes puts the
 previous files back and its record is not written, so the last good result always survives.
+
+``previous/`` is also the journal of a rerun that may have died where no ``finally`` runs (a
+SIGKILL, a power cut): while it exists the rerun is unsettled, and the next runner to lock the
+run (:meth:`ForcedRerun.recover`) puts the previous files back before it decides anything,
+unless the record on disk is the rerun's own (it names the digest of the checkpoint in the
+folder), in which case only the set-aside files are removed. Files are set aside through
+``previous.partial/``, renamed to ``previous/`` once all are there, so a death while setting
+aside leaves nothing mixed: the partial folder's files simply go back.
 """
 
 from __future__ import annotations
@@ -15,12 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.records import read_record, record_path
+from gan_zoo.digest_cache import file_sha256
 from gan_zoo.io import writing
 from gan_zoo.train.checkpoints import CheckpointFiles
 
 log = logging.getLogger(__name__)
 
 PREVIOUS = "previous"
+#: where files are set aside before ``previous/`` exists: a death here undoes nothing yet
+PARTIAL = "previous.partial"
 #: the files a rerun without a previous complete result starts without
 RUN_STATE = ("history.csv", "result.json")
 
@@ -36,6 +47,42 @@ class ForcedRerun:
             record is not None and record.get("status") == "complete"
         )
 
+    @staticmethod
+    def unsettled(run_dir: Path) -> bool:
+        """True if a forced rerun of this run folder started and never settled."""
+        return (Path(run_dir) / PREVIOUS).is_dir() or (Path(run_dir) / PARTIAL).is_dir()
+
+    @classmethod
+    def recover(cls, out: Path, run_dir: Path, run_id: str) -> None:
+        """Undo a forced rerun that died before it settled (call with the run's lock held)."""
+        run_dir = Path(run_dir)
+        partial, kept = run_dir / PARTIAL, run_dir / PREVIOUS
+        if partial.is_dir():  # died while setting aside: the rerun never started training
+            with writing(partial):
+                _move_all(partial, run_dir)
+                partial.rmdir()
+        if not kept.is_dir():
+            return
+        record = read_record(Path(out), run_id) or {}
+        checkpoint = CheckpointFiles(run_dir).current
+        if (
+            record.get("status") == "complete"
+            and record.get("checkpoint_digest")
+            and checkpoint.is_file()
+            and record["checkpoint_digest"] == file_sha256(checkpoint)
+        ):  # the rerun's record was written; it died while discarding the old files
+            shutil.rmtree(kept, ignore_errors=True)
+            return
+        log.warning(
+            "%s: a forced rerun did not finish; its files are removed and the previous result "
+            "in %s is put back",
+            run_id,
+            kept,
+        )
+        rerun = cls(out, run_dir, run_id)
+        with writing(run_dir):
+            rerun._restore()
+
     def start(self) -> None:
         """Set the previous result aside (or, with none complete, forget the old run)."""
         if not self.keeps:
@@ -47,9 +94,11 @@ class ForcedRerun:
             if self.kept.is_dir():  # a forced rerun was killed: what is kept is the good result
                 self._clear_current()
             else:
-                self.kept.mkdir(parents=True, exist_ok=True)
+                partial = self.run_dir / PARTIAL
+                partial.mkdir(parents=True, exist_ok=True)
                 for path in self._current():
-                    os.replace(path, self.kept / path.name)
+                    os.replace(path, partial / path.name)
+                os.replace(partial, self.kept)  # from here on the rerun is journalled
         log.warning(
             "--force: the previous complete result of %s stays in %s and %s until the rerun "
             "completes",
@@ -60,17 +109,23 @@ class ForcedRerun:
 
     def finish(self, record: dict[str, Any] | None) -> bool:
         """After the rerun: True if its record may be written (it completed, or nothing was
-        kept); otherwise the kept files go back and the previous record stands."""
+        kept; then :meth:`discard` once it is written); otherwise the kept files go back and
+        the previous record stands."""
         if not self.keeps:
             return True
         if record is not None and record.get("status") == "complete":
-            shutil.rmtree(self.kept, ignore_errors=True)
             return True
-        self._clear_current()
-        for path in sorted(self.kept.iterdir()):
-            os.replace(path, self.run_dir / path.name)
-        self.kept.rmdir()
+        self._restore()
         return False
+
+    def discard(self) -> None:
+        """The rerun's record is written: the previous result's files go."""
+        shutil.rmtree(self.kept, ignore_errors=True)
+
+    def _restore(self) -> None:
+        self._clear_current()
+        _move_all(self.kept, self.run_dir)
+        self.kept.rmdir()
 
     def _current(self) -> list[Path]:
         if not self.run_dir.is_dir():
@@ -80,3 +135,8 @@ class ForcedRerun:
     def _clear_current(self) -> None:
         for path in self._current():
             path.unlink(missing_ok=True)
+
+
+def _move_all(source: Path, target: Path) -> None:
+    for path in sorted(source.iterdir()):
+        os.replace(path, target / path.name)

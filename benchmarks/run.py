@@ -264,6 +264,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
+    from benchmarks.execute import EvalOptions
     from benchmarks.executors import run_local, run_pool, run_ray
     from benchmarks.summary import summary_table
 
@@ -272,9 +273,7 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         device=None if args.device == "auto" else args.device,
         force=args.force,
         progress=not args.no_progress,
-        num_samples=args.num_samples,
-        inception=args.inception,
-        inception_weights=args.inception_weights,
+        evaluation=EvalOptions(args.num_samples, args.inception, args.inception_weights),
         log=args.log,
     )
     t0 = time.perf_counter()

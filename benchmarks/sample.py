@@ -62,7 +62,7 @@ def load_run(
     if record.get("external"):
         raise ConfigError(f"{run_id} scores samples from a file; there is no model to draw from")
     run_dir = runs_root(out) / run_id
-    state = CheckpointFiles(run_dir).load()
+    state = CheckpointFiles(run_dir).load(set_aside=False)  # a reader: never renames
     if state is None:
         raise DataError(
             f"no checkpoint in {run_dir} (run folders stay where they were trained; set "

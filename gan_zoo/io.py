@@ -148,20 +148,39 @@ def load_tensors(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any
 
     A file whose unpickling needs anything else (a class, a function: it could run code) is
     refused with a ``DataError`` naming it; a damaged file raises torch's own error, which the
-    callers treat as damage (set aside, rebuilt or resumed from the previous checkpoint).
+    callers treat as damage (set aside, rebuilt or resumed from the previous checkpoint). Which
+    of the two a refused load is, is decided by what the file holds (the globals its pickle
+    names), never by the wording of torch's message, which changes between releases and
+    between a blocked module and an unknown class.
     """
     import torch
 
+    allowed = _numpy_globals()
     try:
-        with torch.serialization.safe_globals(_numpy_globals()):
+        with torch.serialization.safe_globals(allowed):
             return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "Unsupported global" not in str(exc):
+    except pickle.UnpicklingError:
+        foreign = unsafe_globals(path, allowed)
+        if not foreign:
             raise  # damage, not a foreign object
         raise UnsafeFileError(
-            f"refused {path}: it holds objects other than tensors and plain data, and loading "
-            "it could run code; delete it if you did not make it"
+            f"refused {path}: it holds objects other than tensors and plain data "
+            f"({', '.join(foreign[:3])}), and loading it could run code; it is left as it is: "
+            "delete it if you did not make it"
         ) from None
+
+
+def unsafe_globals(path: str | os.PathLike[str], allowed: list[Any]) -> list[str]:
+    """The classes and functions ``path``'s pickle names beyond tensors and ``allowed``: empty
+    for a file that is merely damaged (or unreadable as a checkpoint at all)."""
+    import torch
+
+    names = {f"{g.__module__}.{g.__qualname__}" for g in allowed}
+    try:
+        found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # the archive itself is damaged: not a foreign object
+        return []
+    return [name for name in found if name not in names]
 
 
 class UnsafeFileError(DataError):

@@ -65,6 +65,39 @@ def test_a_truncated_judge_is_set_aside_and_retrained_to_the_same_metrics(
     assert entry.with_suffix(".json.corrupt").exists()  # its metadata went with it
 
 
+def _flip_tensor_byte(path: Path) -> None:
+    """Change one byte in the middle of the largest tensor's data: the archive stays valid and
+    a ``weights_only`` load reads the wrong weights without a word."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = max(archive.infolist(), key=lambda i: i.file_size)
+    blob = bytearray(path.read_bytes())
+    name_len, extra_len = (
+        int.from_bytes(blob[info.header_offset + o : info.header_offset + o + 2], "little")
+        for o in (26, 28)
+    )
+    at = info.header_offset + 30 + name_len + extra_len + info.file_size // 2
+    blob[at] ^= 0xFF
+    path.write_bytes(bytes(blob))
+
+
+def test_a_judge_with_a_flipped_tensor_byte_is_detected_and_rebuilt_to_the_same_metrics(
+    own_cache, samples, real_data_root, caplog
+):
+    reference = load_dataset("mnist", "test", root=real_data_root).images[:1000]
+    before = _quality(samples, real_data_root, reference_images=reference)
+    (entry,) = (own_cache / "judges").glob("mnist-*.pt")
+    _flip_tensor_byte(entry)
+    torch.load(entry, weights_only=True)  # the damage is invisible to the loader itself
+    with caplog.at_level(logging.WARNING):
+        after = _quality(samples, real_data_root, reference_images=reference)
+    assert after == before
+    (warning,) = [w for w in _warnings(caplog) if "cache entry" in w]
+    assert warning.startswith(f"cache entry {entry} is damaged (its bytes differ")
+    assert entry.with_name(entry.name + ".corrupt").exists() and entry.exists()
+
+
 def test_a_truncated_fidelity_statistics_file_is_set_aside_and_rebuilt_to_the_same_metrics(
     own_cache, samples, real_data_root, caplog
 ):

@@ -122,3 +122,25 @@ def test_a_forced_fused_rerun_that_fails_keeps_each_previous_complete_result(
     for seed, folder in folders.items():
         assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == files[seed]
         assert not (folder / "previous").exists()
+
+
+def test_a_fused_rerun_after_a_failed_record_write_reuses_the_kept_evaluations(tmp_path):
+    """SIGTERM as the first record is written: both evaluations are kept in their run folders,
+    and the rerun writes their records without training or evaluating again."""
+    from test_runner_behaviour import _probe
+
+    out = tmp_path / "out"
+    victim = _probe(out, "--seeds", "2", "--fuse", "2", env={"PROBE_SIGNAL": "record:SIGTERM"})
+    assert victim.returncode == 143, victim.stderr
+    assert "probe: evaluated" in victim.stderr
+    assert not (out / "records").exists() or not list((out / "records").glob("*.json"))
+    assert len(list((out / "runs").glob("*/result.json"))) == 2
+
+    rerun = _probe(out, "--seeds", "2", "--fuse", "2")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "probe: trained steps none (0)" in rerun.stderr
+    assert "probe: evaluated" not in rerun.stderr
+    records = [json.loads(p.read_text()) for p in sorted((out / "records").glob("*.json"))]
+    assert [r["status"] for r in records] == ["complete", "complete"]
+    assert [r["fused"] for r in records] == [2, 2]
+    assert not list((out / "runs").glob("*/result.json"))

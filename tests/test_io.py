@@ -216,6 +216,36 @@ def test_a_file_whose_unpickling_would_run_code_is_refused_without_running_it(tm
     assert marker.exists()
 
 
+class CallsBlockedModule:
+    """Unpickling calls ``os.mkdir``: a global from a module torch blocks outright, which torch
+    2.14 reports in other words than an unknown class (no "Unsupported global")."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def test_a_blocked_module_is_refused_as_foreign_not_taken_for_damage(tmp_path):
+    marker = tmp_path / "code-ran"
+    hostile = tmp_path / "state.pt"
+    torch.save({"step": 1, "model": CallsBlockedModule(marker)}, hostile)
+    with pytest.raises(io.UnsafeFileError, match="mkdir"):
+        io.load_tensors(hostile)
+    assert not marker.exists() and hostile.exists()
+
+
+def test_a_damaged_file_is_not_called_foreign(tmp_path):
+    good = tmp_path / "good.pt"
+    torch.save({"w": torch.arange(100.0)}, good)
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(Exception) as caught:
+        io.load_tensors(cut)
+    assert not isinstance(caught.value, io.UnsafeFileError)
+
+
 def test_tensors_numpy_arrays_and_plain_data_load_back(tmp_path):
     import numpy as np
 

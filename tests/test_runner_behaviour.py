@@ -250,13 +250,12 @@ def test_a_held_run_comes_back_marked_skipped_so_no_executor_writes_it(tmp_path,
 def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     tmp_path, synthetic_runs, monkeypatch, capsys, caplog
 ):
-    real_train_run = benchmarks.execute.train_run
-
     def crash(*args, **kwargs):
         raise RuntimeError("boom in training")
 
-    monkeypatch.setattr(benchmarks.execute, "train_run", crash)
-    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    with monkeypatch.context() as scoped:
+        _serve(scoped, train=crash)
+        assert main([*FAST, "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert f"1 run(s) did not complete: {RUN}" in captured.err
     assert f"{RUN}: failed: RuntimeError: boom in training" in captured.out
@@ -268,7 +267,6 @@ def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     crashes = [r for r in caplog.records if r.name == "benchmarks.execute" and r.exc_info]
     assert [r.getMessage() for r in crashes] == [f"run {RUN} failed"]
 
-    monkeypatch.setattr(benchmarks.execute, "train_run", real_train_run)
     assert main([*FAST, "--out", str(tmp_path)]) == 0
     assert _record(tmp_path)["status"] == "complete" and synthetic_runs == [0]
 
@@ -279,7 +277,7 @@ def test_a_known_error_is_a_failed_record_without_a_traceback(
     def missing(*args, **kwargs):
         raise DataError("the data is not there")
 
-    monkeypatch.setattr(benchmarks.execute, "train_run", missing)
+    _serve(monkeypatch, train=missing)
     assert main([*FAST, "--out", str(tmp_path)]) == 1
     record = _record(tmp_path)
     assert record["status"] == "failed" and record["error"] == "the data is not there"
@@ -629,7 +627,7 @@ def test_force_forgets_the_old_checkpoints_and_history_of_a_run_that_never_compl
     def crash(*args, **kwargs):
         raise RuntimeError("boom before the first checkpoint")
 
-    monkeypatch.setattr(benchmarks.execute, "train_run", crash)
+    _serve(monkeypatch, train=crash)
     assert main([*FAST, "--out", str(tmp_path), "--force"]) == 1
     assert _record(tmp_path)["status"] == "failed"
     assert not files.exists() and not (run_dir / "history.csv").exists()
@@ -857,3 +855,74 @@ def test_force_over_a_complete_record_keeps_it_when_the_rerun_fails(
     assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
     assert _record(tmp_path)["metrics"] == {"fid": 3.0} and evaluated == [1]
     assert not (run_dir / "previous").exists()
+
+
+# --- nothing on disk taken on trust (issue 35) ------------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative name -> bytes)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_sigkill_during_a_forced_rerun_then_a_plain_rerun_leaves_the_old_result_byte_identical(
+    tmp_path,
+):
+    """A forced rerun killed where no ``finally`` runs: the next invocation finds the journal
+    (``previous/``) and puts the complete result's files back before it decides anything."""
+    out = tmp_path / "out"
+    assert _probe(out).returncode == 0
+    record_file, run_dir = out / "records" / f"{RUN}.json", out / "runs" / RUN
+    record_before, files_before = record_file.read_bytes(), _files(run_dir)
+
+    victim = _probe(out, "--force", kill=True)
+    assert victim.returncode == -9, victim.stderr  # SIGKILL at the rerun's step-15 checkpoint
+    assert (run_dir / "previous").is_dir()
+
+    plain = _probe(out)
+    assert plain.returncode == 0, plain.stderr
+    assert "probe: trained steps none (0)" in plain.stderr
+    assert "probe: evaluated" not in plain.stderr
+    assert record_file.read_bytes() == record_before
+    assert _files(run_dir) == files_before
+
+
+def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_in_place_with_no_step_trained(
+    tmp_path, synthetic_runs, counted, monkeypatch, capsys
+):
+    """Refused in one line naming it (the run fails: exit 1), never renamed ``*.corrupt``
+    and never replaced by retraining from step 0."""
+    from test_io import CallsBlockedModule
+
+    run_dir = tmp_path / "runs" / RUN
+    run_dir.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    hostile = run_dir / CHECKPOINT
+    torch.save({"step": 5, "model": CallsBlockedModule(marker)}, hostile)
+    planted = hostile.read_bytes()
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path)]) == 1
+    record = _record(tmp_path)
+    assert record["status"] == "failed" and record["error"].startswith(f"refused {hostile}")
+    assert "\n" not in record["error"] and f"refused {hostile}" in capsys.readouterr().out
+    assert counted == [] and synthetic_runs == [] and not marker.exists()
+    assert hostile.read_bytes() == planted
+    assert not list(run_dir.glob("*.corrupt"))
+
+
+def test_a_result_json_that_names_no_config_and_checkpoint_is_not_recorded(
+    tmp_path, synthetic_runs, counted, monkeypatch
+):
+    """A copied or hand-made run folder holding only a ``result.json`` proves nothing: the run
+    trains and is evaluated, and the hand-made numbers never become a record."""
+    run_dir = tmp_path / "runs" / RUN
+    run_dir.mkdir(parents=True)
+    options = {"num_samples": 200, "inception": False, "inception_weights": None}
+    made_up = {"run_id": RUN, "status": "complete", "metrics": {"fid": 0.001}, "steps": 30}
+    (run_dir / "result.json").write_text(json.dumps({**made_up, "evaluation_options": options}))
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    record = _record(tmp_path)
+    assert record["metrics"]["fid"] == 10.0  # the stand-in evaluation's, not 0.001
+    assert len(counted) == 30 and synthetic_runs == [0]
+    assert record["checkpoint_digest"] and record["config_digest"]

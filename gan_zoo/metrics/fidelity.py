@@ -19,7 +19,6 @@ IS over 10 splits.
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from gan_zoo.data import DataSplits
 from gan_zoo.devices import pick_device
-from gan_zoo.digest_cache import set_aside
+from gan_zoo.digest_cache import file_sha256, set_aside
 from gan_zoo.errors import DataError
 from gan_zoo.io import load_tensors
 from gan_zoo.metrics.density_coverage import density_coverage
@@ -141,21 +140,13 @@ def register_judge(judge: Judge) -> str:
     return _register(f"gan-zoo-judge-{judge.dataset}-{judge.digest}", JudgeFeatureExtractor)
 
 
-def _file_digest(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:12]
-
-
 def register_inception(weights: str | os.PathLike[str] | None) -> str:
     """Register torch-fidelity's Inception under a name that identifies its weights.
 
     ``None`` means torch-fidelity's own download (the 2015 TF weights); a path is hashed, so
     statistics computed with other weights (e.g. random ones in a test) are cached apart.
     """
-    tag = "tf2015" if weights is None else _file_digest(weights)
+    tag = "tf2015" if weights is None else file_sha256(weights)[:12]
     return _register(f"inception-v3-compat-{tag}", FeatureExtractorInceptionV3)
 
 

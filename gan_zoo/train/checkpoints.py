@@ -60,8 +60,12 @@ class CheckpointFiles:
                 _link_or_move(self.current, self.previous)
         atomic_torch_save(self.current, state)
 
-    def load(self) -> dict[str, Any] | None:
-        """The newest readable checkpoint (on the CPU), or None if there is none."""
+    def load(self, set_aside: bool = True) -> dict[str, Any] | None:
+        """The newest readable checkpoint (on the CPU), or None if there is none.
+
+        ``set_aside=False`` is for readers that must leave a run folder as they found it
+        (``benchmarks.sample``): an unreadable file is skipped with the same warning, not moved.
+        """
         tried = []
         for path in (self.current, self.previous):
             if not path.exists():
@@ -75,11 +79,14 @@ class CheckpointFiles:
                 raise  # not damage: a file someone else made, left where it is for them to see
             except Exception as exc:  # torch raises several types for a damaged zip
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                aside = self.aside(path)
-                os.replace(path, aside)
-                log.warning(
-                    "checkpoint %s is unreadable (%s); moved to %s", path, reason, aside.name
-                )
+                if set_aside:
+                    aside = self.aside(path)
+                    os.replace(path, aside)
+                    log.warning(
+                        "checkpoint %s is unreadable (%s); moved to %s", path, reason, aside.name
+                    )
+                else:
+                    log.warning("checkpoint %s is unreadable (%s); left as it is", path, reason)
                 tried.append(path)
                 continue
             if tried:
