@@ -271,3 +271,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     durations = json.loads(stats.read_text()).get("duration_by_test", {})
     items.sort(key=lambda item: durations.get(item.nodeid, math.inf))
+
+
+@pytest.fixture
+def forget_user_datasets():
+    """The user datasets (``folder:``, ``npz:``) a test resolved are unregistered after it."""
+    yield
+    from gan_zoo.data import available
+    from gan_zoo.data.registry import unregister_dataset
+
+    for name in available():
+        if name.startswith(("folder-", "npz-")):
+            unregister_dataset(name)

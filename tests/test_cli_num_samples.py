@@ -15,16 +15,7 @@ from benchmarks import run
 SMOKE = ["--models", "gan", "--budget", "smoke", "--device", "cpu", "--no-progress"]
 
 
-@pytest.fixture(autouse=True)
-def forget_user_datasets():
-    """Specs resolved by a test are unregistered after it."""
-    yield
-    from gan_zoo.data import available
-    from gan_zoo.data.registry import unregister_dataset
-
-    for name in available():
-        if name.startswith(("folder-", "npz-")):
-            unregister_dataset(name)
+pytestmark = pytest.mark.usefixtures("forget_user_datasets")
 
 
 def write_folder(root: Path, per_class: int, classes: int = 2) -> Path:

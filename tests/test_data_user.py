@@ -10,19 +10,10 @@ import torch
 from PIL import Image
 
 from gan_zoo.data import DataSplits, canonical_name, load_dataset
-from gan_zoo.data.registry import resolve, unregister_dataset
+from gan_zoo.data.registry import resolve
 from gan_zoo.errors import DataError
 
-
-@pytest.fixture(autouse=True)
-def forget_user_datasets():
-    """Specs resolved by a test are unregistered after it."""
-    yield
-    from gan_zoo.data import available
-
-    for name in available():
-        if name.startswith(("folder-", "npz-")):
-            unregister_dataset(name)
+pytestmark = pytest.mark.usefixtures("forget_user_datasets")
 
 
 def write_folder(root: Path, per_class: int = 5, classes: int = 3, size: int = 28) -> Path:
