@@ -171,7 +171,7 @@ def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
 def print_listing() -> None:
     from gan_zoo.data import available as datasets
     from gan_zoo.data.registry import resolve
-    from gan_zoo.metrics.registry import FEATURE_SPACES, metrics
+    from gan_zoo.metrics.registry import FEATURE_SPACES, UNTRAINED_CLOSE_NOTE, metrics
     from gan_zoo.models import available, describe
 
     print("models:")
@@ -189,14 +189,16 @@ def print_listing() -> None:
         data = [f"datasets with a {need}" for need in metric.data_needs]
         where = ", ".join([*(metric.datasets or data or ("all datasets",)), *metric.needs])
         for key in metric.keys:
+            close = " [untrained ~ trained, see below]" if key.untrained_close else ""
             print(
                 f"  {key.name:26s} {key.display_name():26s} {arrows[key.direction]:4s} "
-                f"{key.description} [{where}]"
+                f"{key.description} [{where}]{close}"
             )
     print("names:")
     for _, note in FEATURE_SPACES.values():
         if note:
             print(f"  {note}")
+    print(f"untrained ~ trained: {UNTRAINED_CLOSE_NOTE}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,16 +24,19 @@ from benchmarks.anchors import anchors_for, published_rows
 from benchmarks.availability import quality_note
 from benchmarks.cli import refused
 from benchmarks.records import device_label, has_records, is_external, load_records
+from benchmarks.untrained_records import load_untrained, long_rows, untrained_rows
 from gan_zoo.config import BUDGETS
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import (
+    UNTRAINED_CLOSE_NOTE,
     chance_level,
     display_name,
     feature_notes,
     headline,
     order_keys,
     undeclared,
+    untrained_close,
 )
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -84,9 +87,12 @@ def run_label(
 
 
 def dataset_tables(
-    records: list[dict], dataset: str, intervals: bool = True
+    records: list[dict], dataset: str, intervals: bool = True, untrained: Iterable[dict] = ()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(markdown-ready frame, long csv frame) for one dataset; ``intervals`` adds 95% CIs."""
+    """(markdown-ready frame, long csv frame) for one dataset; ``intervals`` adds 95% CIs.
+
+    ``untrained``: records of ``benchmarks.untrained``, shown as reference rows only (never
+    aggregated: the long frame is the runs' alone)."""
     agg = aggregate([r for r in records if r.get("dataset") == dataset])
     if agg.empty:
         return pd.DataFrame(), agg
@@ -118,7 +124,7 @@ def dataset_tables(
             f"{display_name(a.metric)} {a.value:g} ({a.source})" for a in anchors
         )
         rows[run_label(model, budget, overrides, device)] = row
-    rows.update(reference_rows(complete, set(agg["metric"])))
+    rows.update(reference_rows(complete, set(agg["metric"]), untrained))
     for name, anchors in published.items():
         rows[f"*published: {name}*"] = {
             "seeds": "",
@@ -192,13 +198,17 @@ CHANCE_ROW = "*chance: code carries nothing*"
 FLOOR_ROW = "*judge floor: real train vs test*"
 
 
-def reference_rows(records: list[dict], metrics: set[str]) -> dict[str, dict[str, str]]:
+def reference_rows(
+    records: list[dict], metrics: set[str], untrained: Iterable[dict] = ()
+) -> dict[str, dict[str, str]]:
     """The levels the metrics are read against, as extra table rows under the models.
 
     Chance: each metric's own chance level (``Metric.chance``) for the records that have the
     key, the most common value over them. Floor: the real-data scores stored in the records
     (``Metric.floor``; mean over records; records made before floors were stored have none,
-    and then the row is left out).
+    and then the row is left out). Untrained: what each family of ``records`` scores at step 0
+    (``benchmarks.untrained``; mean ± std over its seeds), one row per family that has such
+    records, none otherwise.
     """
     out: dict[str, dict[str, str]] = {}
     chance: dict[str, str] = {}
@@ -220,6 +230,7 @@ def reference_rows(records: list[dict], metrics: set[str]) -> dict[str, dict[str
             if all(m in f for f in floors)
         }
         out[FLOOR_ROW] = {"seeds": "", **row, "published": ""}
+    out.update(untrained_rows(list(untrained), records, metrics, model_rank))
     return out
 
 
@@ -241,6 +252,15 @@ def names_note(keys: Iterable[str]) -> str:
     """What the names of ``keys`` say about their features, one paragraph (empty for none)."""
     notes = feature_notes(keys)
     return "Names: " + "; ".join(notes) + "." if notes else ""
+
+
+def untrained_note(keys: Iterable[str]) -> str:
+    """Which of ``keys`` an untrained model scores near a trained one (registry flag), one
+    paragraph (empty for none)."""
+    close = untrained_close(keys)
+    if not close:
+        return ""
+    return f"{', '.join(display_name(k) for k in close)}: {UNTRAINED_CLOSE_NOTE}."
 
 
 def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:
@@ -282,10 +302,11 @@ def report_undeclared(records: list[dict]) -> list[str]:
 
 def write_tables(out: Path, readme: Path | None) -> list[Path]:
     records = load_records(out)
+    untrained = load_untrained(out)  # reference rows only, never among the records
     report_undeclared(records)
     written = []
     for dataset in sorted({r.get("dataset") for r in records if r.get("dataset")}):
-        table, long = dataset_tables(records, dataset)
+        table, long = dataset_tables(records, dataset, untrained=untrained)
         outside = external_table(records, dataset)
         if table.empty and outside.empty:
             continue
@@ -302,6 +323,8 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
         )
         names = names_note([*table.columns, *outside.columns])
         md += f"{names}\n\n" if names else ""
+        close = untrained_note(table.columns)
+        md += f"{close}\n\n" if close else ""
         md += (to_markdown(shown(table)) + "\n") if not table.empty else "(no complete runs)\n"
         if not outside.empty:
             md += (
@@ -318,6 +341,14 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
                 out / "tables" / f"{dataset}.csv", lambda f, d=long: d.to_csv(f, index=False), "w"
             )
         )
+        if not table.empty and (step0 := long_rows(untrained, dataset)):
+            written.append(
+                atomic_write(
+                    out / "tables" / f"{dataset}_untrained.csv",
+                    lambda f, d=step0: pd.DataFrame(d).to_csv(f, index=False),
+                    "w",
+                )
+            )
         if not outside.empty:
             written.append(
                 atomic_write(
@@ -336,7 +367,10 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
             ]
             budget = headline_budget(plain)
             compact, _ = dataset_tables(
-                [r for r in plain if r.get("budget") == budget], dataset, intervals=False
+                [r for r in plain if r.get("budget") == budget],
+                dataset,
+                intervals=False,
+                untrained=untrained,
             )
             section = readme_section(dataset)
             columns = ["seeds", *FACT_COLUMNS, *headline(dataset), "published"]
@@ -397,7 +431,8 @@ def update_readme(
         f"averaged together. Every model at the `{budget}` budget{updates} (the other budgets "
         "and the runs with `--set` overrides are in the full table):\n\n"
         + to_markdown(shown(table))
-        + (f"\n\n{names}" if (names := names_note(table.columns)) else ""),
+        + (f"\n\n{names}" if (names := names_note(table.columns)) else "")
+        + (f"\n\n{close}" if (close := untrained_note(table.columns)) else ""),
     )
 
 

@@ -2,9 +2,9 @@
 
 Numbers come from the suite's one implementation of each idea: ``aggregate`` for mean, std and
 95% intervals, ``difference_interval`` for pairwise comparisons, ``reference_rows`` for the
-chance and floor rows, ``anchors_for`` for published figures, ``headline_budget`` and
-``run_label`` for which rows a headline shows and how they are named, ``convergence`` for the
-"not converged" mark. This module only arranges them into pages.
+chance, floor and untrained (step 0) rows, ``anchors_for`` for published figures,
+``headline_budget`` and ``run_label`` for which rows a headline shows and how they are named,
+``convergence`` for the "not converged" mark. This module only arranges them into pages.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from benchmarks.tables import (
     reference_rows,
     run_label,
 )
+from benchmarks.untrained_records import load_untrained
 from gan_zoo.config import BUDGETS
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import declaration, display_name, feature_notes, headline
@@ -114,9 +115,15 @@ def group_key(record: dict[str, Any]) -> tuple[str, str, str, str, str]:
     return tuple(str(values[c]) for c in ID_COLUMNS)  # type: ignore[return-value]
 
 
-def build_table(records: list[dict[str, Any]], dataset: str, metrics: list[str] | None) -> Table:
-    """Rows (model, budget, overrides, device) of one dataset's complete runs, with the chance
-    and floor rows; ``metrics`` picks columns (None: every metric, in registry order)."""
+def build_table(
+    records: list[dict[str, Any]],
+    dataset: str,
+    metrics: list[str] | None,
+    untrained: Iterable[dict[str, Any]] = (),
+) -> Table:
+    """Rows (model, budget, overrides, device) of one dataset's complete runs, with the chance,
+    floor and (from ``untrained`` records, where there are any) untrained (step 0) rows;
+    ``metrics`` picks columns (None: every metric, in registry order)."""
     mine = [r for r in records if r.get("dataset") == dataset]
     agg = aggregate(mine)
     if agg.empty:
@@ -150,7 +157,7 @@ def build_table(records: list[dict[str, Any]], dataset: str, metrics: list[str] 
             )
         )
     rows.sort(key=lambda row: label_rank(row.label))
-    refs = reference_rows(complete, set(columns))
+    refs = reference_rows(complete, set(columns), untrained)
     names = {
         CHANCE_ROW: "chance: code carries nothing",
         FLOOR_ROW: "judge floor: real train vs test",
@@ -334,6 +341,7 @@ def build_site(out: Path) -> list[Path]:
     """Write ``<out>/report/``; returns the pages written."""
     out = Path(out)
     records = load_records(out)
+    untrained = load_untrained(out)  # reference rows only: no run page, never aggregated
     site = out / "report"
     if site.exists():
         shutil.rmtree(site)  # a page for a record deleted since must not linger
@@ -353,8 +361,8 @@ def build_site(out: Path) -> list[Path]:
     overview = []
     for dataset in datasets:
         budget, chosen = headline_records(records, dataset)
-        head = build_table(chosen, dataset, headline(dataset) or None)
-        full = build_table(records, dataset, None)
+        head = build_table(chosen, dataset, headline(dataset) or None, untrained)
+        full = build_table(records, dataset, None, untrained)
         figures = [
             (f"figures/{dataset}_{name}.png", caption)
             for name, caption in FIGURES
@@ -399,7 +407,7 @@ def build_site(out: Path) -> list[Path]:
         )
         for model in models:
             mine = [r for r in records if r.get("dataset") == dataset and r["model"] == model]
-            table = build_table(mine, dataset, headline(dataset) or None)
+            table = build_table(mine, dataset, headline(dataset) or None, untrained)
             render(
                 "model.html",
                 f"models/{page_name(dataset, model)}",

@@ -84,6 +84,13 @@ FEATURE_SPACES: dict[str, tuple[str, str]] = {
     ),
     "none": ("", ""),
 }
+#: what a key flagged ``untrained_close`` means for a reader (issue 33): its score does not show
+#: that a model learnt, only where the untrained reference row (step 0) leaves room to
+UNTRAINED_CLOSE_NOTE = (
+    "an untrained generator already scores near a trained one: any injective G can be inverted "
+    "by a post-hoc encoder, so a high score does not show learning; read it against the "
+    "'untrained (step 0)' row (docs/untrained.md)"
+)
 #: the field's names for Inception-v3 scores: a display name may start with one only where
 #: the key declares its feature space (a bare one is then Inception's, see FEATURE_SPACES)
 FIELD_NAMES = ("FID", "KID", "IS")
@@ -96,7 +103,8 @@ class Key:
     ``direction`` is ``"none"`` for counts and diagnostics; ``headline`` names the datasets whose
     README table and figures show the key. ``display`` is the name a reader sees (the key when
     empty; ``{code}`` as in ``name``) and ``features`` the space the score is computed on, which
-    adds its suffix (:data:`FEATURE_SPACES`).
+    adds its suffix (:data:`FEATURE_SPACES`). ``untrained_close`` marks a key an untrained model
+    is known to score near a trained one (:data:`UNTRAINED_CLOSE_NOTE`): ``--list`` flags it.
     """
 
     name: str
@@ -105,6 +113,7 @@ class Key:
     headline: tuple[str, ...] = ()
     display: str = ""
     features: Features = "none"
+    untrained_close: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -314,6 +323,11 @@ def feature_notes(keys: Iterable[str]) -> list[str]:
     reader of a table showing them needs to know about their names."""
     spaces = {d.features for k in keys if (d := declaration(k)) is not None}
     return [note for space, (_, note) in FEATURE_SPACES.items() if space in spaces and note]
+
+
+def untrained_close(keys: Iterable[str]) -> list[str]:
+    """The ``keys`` whose declaration is flagged ``untrained_close``, in the given order."""
+    return [k for k in keys if (d := declaration(k)) is not None and d.untrained_close]
 
 
 def undeclared(keys: Iterable[str]) -> list[str]:
