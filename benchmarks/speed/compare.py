@@ -228,7 +228,7 @@ def gpu_busy_fraction(step: Callable[[], object], device: torch.device, steps: i
 
 
 def summary_markdown(r: dict) -> str:
-    """The measured table the README's speed section shows (one per device kind)."""
+    """The measured table docs/speed.md's speed section shows (one per device kind)."""
     fast = ", ".join(k for k, v in r["fast_options"].items() if v) or "none"
     busy = r.get("gpu_busy_fast"), r.get("gpu_busy_off")
     rows = [
@@ -270,7 +270,7 @@ def summary_markdown(r: dict) -> str:
     )
 
 
-#: the README section each device kind's table goes into
+#: the section of docs/speed.md each device kind's table goes into
 README_SECTIONS = {"cpu": "speed", "cuda": "speed-cuda"}
 #: and the fused column's
 FUSED_SECTIONS = {"cpu": "speed-fused", "cuda": "speed-fused-cuda"}
@@ -308,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the fused column (one run against K runs fused)",
     )
     p.add_argument(
-        "--readme", default="README.md", help="README whose speed section to rewrite ('' to skip)"
+        "--readme",
+        default="docs/speed.md",
+        help="Markdown file whose speed sections to rewrite (default docs/speed.md; '' to skip)",
     )
     args = p.parse_args(argv)
     try:
