@@ -6,10 +6,14 @@ or one subfolder per requested label named 0, 1, ...). A run's own ``samples.npz
 it is written; its ``codes_cat``/``codes_cont`` carry no code sizes and are named as not
 scored. Every registered metric whose needs the samples meet is computed on the same judge as
 the zoo's runs; the others are named as skipped.
+``--inception`` adds FID, KID (and IS) on Inception-v3, as the runner's flag does.
 The result is an ordinary record, ``<out>/records/external__<dataset>__<name>.json``, marked
 ``external`` (the file's SHA-256, the sample count, the judge's digest); ``benchmarks.tables``
 shows such records in their own section, never averaged with the models. Bad input is one
 line and exit code 2, and nothing is written.
+
+``--samples A --reference B`` scores two sets against each other instead, as torch-fidelity's
+``fidelity --input1 A --input2 B`` does (:mod:`benchmarks.evaluate_sets`, docs/evaluate.md).
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import evaluate_sets
 from benchmarks.cli import check_data_root, refused
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
 from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
-from gan_zoo.errors import DataError, GanZooError
+from gan_zoo.errors import ConfigError, DataError, GanZooError
 from gan_zoo.metrics import external
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
+from gan_zoo.metrics.suite import run_metrics
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
@@ -43,8 +50,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score samples made anywhere with the suite's metrics; one record.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--dataset", required=True, help="the dataset the samples imitate (mnist, ...)")
-    p.add_argument("--samples", required=True, type=Path, help=".npz file or image folder")
+    p.add_argument(
+        "--dataset",
+        default=None,
+        help="the dataset the samples imitate (mnist, ...); with --reference: the judge to add",
+    )
+    p.add_argument("--samples", type=Path, default=None, help=".npz file or image folder")
+    p.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="score --samples against this set (.npz or folder) instead of a test split",
+    )
+    p.add_argument(
+        "--inception",
+        action="store_true",
+        help="add FID/KID (IS) on Inception-v3 (implied by --reference without --dataset)",
+    )
+    p.add_argument(
+        "--inception-weights", default=None, help="Inception v3 weights file (offline use)"
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="images per Inception pass with --reference"
+    )
     p.add_argument("--name", default=None, help="row label (default: the file's stem)")
     p.add_argument("--out", type=Path, default=Path("results"), help="records go to OUT/records")
     p.add_argument("--seed", type=int, default=0, help="protocol seed (reference subsets, KID)")
@@ -71,6 +99,8 @@ def evaluate_file(
     name: str | None = None,
     seed: int = 0,
     data_root: str | None = None,
+    inception: bool = False,
+    inception_weights: str | None = None,
 ) -> dict[str, Any]:
     """The record of one file of samples; every check runs before any metric."""
     from gan_zoo.metrics.judge import get_judge, has_judge
@@ -83,9 +113,19 @@ def evaluate_file(
     loaded = external.read_samples(samples, test.image_shape, test.num_classes)
     chosen, skipped = external.plan(test.name, external.FileSamples(loaded.latent))
     external.check_counts(chosen, loaded.samples)
-    t0 = time.perf_counter()
-    scores, details = external.score(loaded, test.name, chosen, seed=seed, root=data_root)
     judged = has_judge(test.name)  # quality on a dataset without a judge has no judge floor
+    t0 = time.perf_counter()
+    context = EvalContext(
+        dataset_name=test.name,
+        seed=seed,
+        root=data_root,
+        inception=inception,
+        inception_weights=inception_weights,
+    )
+    scores = run_metrics(external.FileSamples(loaded.latent), loaded.samples, context, chosen)
+    details = context.details
+    if not scores:  # a dataset without a judge has quality on Inception only
+        raise DataError(f"no metric scored these samples on {test.name}; add --inception")
     floors = (
         judge_floor(test.name, len(loaded), seed, data_root) if judged and "fid" in scores else {}
     )
@@ -174,16 +214,58 @@ def describe(record: dict[str, Any], path: Path) -> str:
     return "\n".join(lines)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse a combination that names no scoring, in one line, before anything is read."""
+    if args.samples is None:
+        given = "--reference" if args.reference is not None else "nothing to score"
+        raise ConfigError(f"--samples is required ({given} given); see --help")
+    if args.reference is None and args.dataset is None:
+        raise ConfigError("give --dataset (score against its test split) or --reference B")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be positive, got {args.batch_size}")
+    if args.batch_size is not None and args.reference is None:
+        raise ConfigError("--batch-size applies to --reference only")
+    weights = args.inception_weights
+    if weights is not None and not Path(weights).expanduser().is_file():
+        raise ConfigError(f"--inception-weights {weights} is not a file")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_args(args)
+        if args.inception_weights is not None:
+            args.inception_weights = str(Path(args.inception_weights).expanduser())
         check_out_writable(args.out)
         check_data_root(args.data_root)
-        record = evaluate_file(args.dataset, args.samples, args.name, args.seed, args.data_root)
+        if args.reference is not None:
+            record = evaluate_sets.evaluate_sets(
+                args.samples,
+                args.reference,
+                args.dataset,
+                args.inception or args.inception_weights is not None,
+                args.inception_weights,
+                args.name,
+                args.seed,
+                args.data_root,
+                args.batch_size,
+            )
+            text = evaluate_sets.describe
+        else:
+            record = evaluate_file(
+                args.dataset,
+                args.samples,
+                args.name,
+                args.seed,
+                args.data_root,
+                args.inception or args.inception_weights is not None,
+                args.inception_weights,
+            )
+            text = describe
         path = write_record(args.out, record)
     except GanZooError as exc:
         return refused(exc)
-    print(describe(record, path))
+    print(text(record, path))
     return 0
 
 

@@ -4,4 +4,7 @@ Importing the package declares the built-in metrics (``catalog``) before anythin
 register one, so they lead every table; torch-fidelity is still imported only where used.
 """
 
-from gan_zoo.metrics import catalog  # noqa: F401  (its import registers the built-ins)
+from gan_zoo.metrics import (
+    catalog,  # noqa: F401  (its import registers the built-ins)
+    two_sets,  # noqa: F401  (declares the two-set Inception keys)
+)
