@@ -103,7 +103,7 @@ def provenance(records: list[dict], dataset: str, budget: str, models: list[str]
         low, high = (f"{min(seconds):,.0f}", f"{max(seconds):,.0f}") if seconds else ("?", "?")
         span = f"{low} s" if low == high else f"{low}-{high} s"
         parts.append(
-            f"{model}: seeds {seeds}, {'/'.join(threads)} threads, {span} of training each"
+            f"{model}: seeds {seeds} ({'/'.join(threads)} threads, {span} of training each)"
         )
     runs = [r for m in models for r in seeds_of(records, m, budget, dataset)]
     cpus = sorted({r.get("cpu") or r.get("device", "?") for r in runs})

@@ -366,8 +366,9 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
                 if not r.get("overrides") and r.get("dataset") == dataset and not is_external(r)
             ]
             budget = headline_budget(plain)
+            beside = longer_budgets(plain, budget)  # longer looks beside the headline's rows
             compact, _ = dataset_tables(
-                [r for r in plain if r.get("budget") == budget],
+                [r for r in plain if r.get("budget") in (budget, *beside)],
                 dataset,
                 intervals=False,
                 untrained=untrained,
@@ -380,8 +381,28 @@ def write_tables(out: Path, readme: Path | None) -> list[Path]:
                 dataset,
                 section,
                 budget,
+                beside,
             )
     return written
+
+
+def longer_budgets(records: list[dict], budget: str) -> list[str]:
+    """The longer looks at a dataset that complete runs of ``records`` reached, shortest first:
+    budgets made for named datasets only (``dsprites_long``, ``anchor``) and longer than
+    ``budget`` stand beside the headline even before every model has one, so a reader sees
+    where the comparison is heading. A general budget (``paper``) is not a longer look: one
+    model there is no comparison, and it stays in the full table."""
+    if budget not in BUDGETS:
+        return []
+    done = {r.get("budget") for r in records if r.get("status") == "complete"}
+    return sorted(
+        (
+            b
+            for b in done
+            if b in BUDGETS and BUDGETS[b].datasets and BUDGETS[b].steps > BUDGETS[budget].steps
+        ),
+        key=lambda b: BUDGETS[b].steps,
+    )
 
 
 def headline_budget(records: list[dict]) -> str:
@@ -415,12 +436,20 @@ def replace_section(readme: Path, name: str, body: str) -> bool:
 
 
 def update_readme(
-    readme: Path, table: pd.DataFrame, dataset: str, section: str, budget: str
+    readme: Path,
+    table: pd.DataFrame,
+    dataset: str,
+    section: str,
+    budget: str,
+    beside: Iterable[str] = (),
 ) -> bool:
-    """Write ``table`` (runs at ``budget``) into the README section ``section``; False if the
-    README lacks it."""
+    """Write ``table`` (runs at ``budget``, and at the longer budgets ``beside`` it) into the
+    README section ``section``; False if the README lacks it."""
     steps = BUDGETS[budget].steps if budget in BUDGETS else None
     updates = f", {steps:,} updates" if steps else ""
+    longer = [f"`{b}` ({BUDGETS[b].steps:,} updates)" for b in beside if b in BUDGETS]
+    if longer:
+        updates += ", beside the runs at " + ", ".join(longer) + " made so far"
     return replace_section(
         readme,
         section,

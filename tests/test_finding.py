@@ -55,5 +55,5 @@ def test_comparison_reads_only_the_runs_of_the_experiment():
 
 def test_provenance_is_read_from_the_records():
     line = provenance(RECORDS, "dsprites", "dsprites_long", ["infogan", "infogan_noinfo"])
-    assert "infogan: seeds 0, 1, 2, 2 threads, 1,000-1,002 s of training each" in line
+    assert "infogan: seeds 0, 1, 2 (2 threads, 1,000-1,002 s of training each)" in line
     assert line.endswith("on Test CPU at commit abcdef1.")

@@ -455,3 +455,25 @@ def test_a_record_from_before_shown_logs_keeps_the_panels_its_family_shows():
         1: {"loss_d", "loss_g"},
         2: {"loss_d", "loss_g"},
     }
+
+
+def test_a_longer_look_stands_beside_the_headline_budget_in_the_readme():
+    """``dsprites_long`` runs made so far are shown beside the ``dsprites`` headline, even
+    before every model has one; shorter budgets stay out."""
+    from benchmarks.tables import headline_budget, longer_budgets
+
+    done = [
+        {"model": m, "budget": b, "status": "complete"}
+        for m, b in [
+            ("infogan", "dsprites"),
+            ("gan", "dsprites"),
+            ("infogan", "dsprites_long"),
+            ("gan", "quick"),
+            ("gan", "paper"),
+        ]
+    ]
+    failed = [{"model": "gan", "budget": "anchor", "status": "failed"}]
+    assert headline_budget(done) == "dsprites"
+    assert longer_budgets(done + failed, "dsprites") == ["dsprites_long"]
+    assert longer_budgets(done, "dsprites_long") == []
+    assert longer_budgets(done, "quick") == ["dsprites", "dsprites_long"]  # paper is general
