@@ -33,7 +33,7 @@ from gan_zoo.digest_cache import file_sha256
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError, atomic_write_json
 from gan_zoo.metrics.registry import floors
-from gan_zoo.progress import set_progress
+from gan_zoo.progress import set_progress, stage, timed_stage
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import train_run
 from gan_zoo.train.callbacks import Clock, StepCallback
@@ -113,14 +113,20 @@ class EvalOptions:
     num_samples: int = 10_000
     inception: bool = False
     inception_weights: str | None = None
+    #: the disentanglement metrics' draw (``dsprites_scoring.DRAWS``; the budget's)
+    draw: str = "full"
 
     def kept_key(self) -> dict[str, Any]:
-        """How a kept evaluation (``result.json``) names the options it was made with."""
-        return {
+        """How a kept evaluation (``result.json``) names the options it was made with (the
+        draw only where it is not the full one, so evaluations kept before it still match)."""
+        key: dict[str, Any] = {
             "num_samples": self.num_samples,
             "inception": self.inception,
             "inception_weights": self.inception_weights,
         }
+        if self.draw != "full":
+            key["draw"] = self.draw
+        return key
 
     def evaluate_kwargs(self) -> dict[str, Any]:
         """The options as ``gan_zoo.metrics.suite.evaluate`` takes them."""
@@ -140,6 +146,10 @@ class RunSettings:
     write: bool = True
     evaluation: EvalOptions = EvalOptions()
     log: tuple[str, ...] = ()
+    #: the learning curve: off | cheap | full (``metrics.curves.CURVE_SETTINGS``)
+    curve: str = "full"
+    #: called with (run id, what starts) as a run starts to work; picklable for --jobs
+    on_start: Callable[[str, str], None] | None = None
 
 
 @dataclass
@@ -181,6 +191,8 @@ def execute_group(
     records: dict[str, dict[str, Any]] = {}
     with contextlib.ExitStack() as held:
         todo = [c for spec in specs if (c := _claim(spec, run, held, records)) is not None]
+        for claimed in todo if run.on_start is not None else ():
+            run.on_start(claimed.spec.run_id, "training")
         if todo:
             trained: dict[str, dict[str, Any]] = {}
             try:
@@ -384,8 +396,12 @@ def _train_and_evaluate(
             for record in records.values():
                 record["data_split"] = dataset.extra["split"]
         probes = [
-            run_probe(c.config, run.data_root, run.evaluation.num_samples, dataset) for c in todo
+            run_probe(c.config, run.data_root, run.evaluation.num_samples, dataset, run.curve)
+            for c in todo
         ]
+        for live, probe in zip(lives, probes if lives else [], strict=True):
+            if probe is not None:  # the grids follow the run's curve points
+                live.at_steps(probe.steps)
         callbacks = [(*SERVICES.callbacks, live) for live in lives] or [SERVICES.callbacks] * len(
             todo
         )
@@ -437,8 +453,14 @@ def base_record(spec: RunSpec, config: RunConfig) -> dict[str, Any]:
     }
 
 
-def run_probe(config: RunConfig, data_root: str | None, num_samples: int, dataset: ImageDataset):
-    """The run's learning-curve probe (None where its dataset has none)."""
+def run_probe(
+    config: RunConfig,
+    data_root: str | None,
+    num_samples: int,
+    dataset: ImageDataset,
+    setting: str = "full",
+):
+    """The run's learning-curve probe (None where its dataset has none or ``setting`` is off)."""
     from gan_zoo.metrics.curves import curve_probe
 
     # a plumbing run with a small evaluation bank gets curves no larger than it
@@ -448,6 +470,7 @@ def run_probe(config: RunConfig, data_root: str | None, num_samples: int, datase
         data_root,
         num_samples=num_samples,
         dataset=dataset,
+        setting=setting,
     )
 
 
@@ -470,7 +493,9 @@ def finish_record(
         error=result.error,
         history=result.history,
         shown_logs=list(result.shown),
+        curve_setting=run.curve,
     )
+    stage(f"  training: {result.step} steps, {result.seconds:.1f} s ({result.status})")
     if result.signal is not None:
         record["signal"] = int(result.signal)
     if result.resumed_from:
@@ -503,13 +528,17 @@ def finish_record(
         )
         return
     record["eval_seconds"] = round(SERVICES.clock() - t0, 2)
+    record.update(eval_samples=options.num_samples, eval_draw=options.draw)
+    stage(f"  evaluation: {record['eval_seconds']:.1f} s in all")
     # what the evaluation is of: the kept result proves it before it is ever reused
     checkpoint = CheckpointFiles(run_dir).current
     record["config_digest"] = config_digest(claimed.config)
     record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
     keep_evaluation(run_dir, record, options)  # before anything that can still fail
     # what real data scores on this dataset at this sample count (cached per judge)
-    if reference := floors(dataset.name, run.data_root, options.num_samples):
+    with timed_stage("  floors: real data at this count (cached per judge and count)"):
+        reference = floors(dataset.name, run.data_root, options.num_samples)
+    if reference:
         record["floors"] = reference
     prev = read_record(run.out, spec.run_id)
     # a checkpoint written before the training time was stored says 0 s: keep the time

@@ -18,6 +18,7 @@ from benchmarks.execute import execute_group, execute_run
 from benchmarks.plan import RunSpec, fuse_groups
 from benchmarks.records import write_record
 from gan_zoo.errors import ConfigError
+from gan_zoo.progress import said_notes
 
 Record = dict[str, Any]
 
@@ -28,13 +29,18 @@ def run_local(specs: list[RunSpec], out: Path, fuse: int = 1, **kwargs: Any) -> 
         yield from execute_group(group, out, **kwargs)
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, said: tuple[str, ...] = ()) -> None:
     """Each worker gets its share of the cores, and its own process group, so a Ctrl-C in the
-    terminal reaches the parent alone, which then asks each worker exactly once to stop."""
+    terminal reaches the parent alone, which then asks each worker exactly once to stop; the
+    notes the parent said for the plan (``progress.note_once``) are not said again."""
     import torch
+
+    from gan_zoo.progress import mark_said
 
     torch.set_num_threads(threads)
     os.setpgrp()
+    for note in said:
+        mark_said(note)
 
 
 def run_pool(
@@ -53,7 +59,7 @@ def run_pool(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(threads,),
+        initargs=(threads, said_notes()),
     )
     groups = fuse_groups(specs, fuse)
     futures = [pool.submit(execute_group, group, out, **kwargs) for group in groups]

@@ -151,6 +151,11 @@ class LiveLog:
         self.sinks: list[Sink] = []
         self.started = False
 
+    def at_steps(self, steps: Iterable[int]) -> None:
+        """Draw the grids at ``steps`` (the run's own curve points, fewer with ``--curve cheap``)
+        instead of the default schedule's ten."""
+        self.grid_steps = set(steps)
+
     def _start(self, event: StepEnd) -> None:
         """Open the backends at this session's first step; re-log what the step the run
         resumed from wrote (its events may have been lost with the killed process)."""

@@ -79,7 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
         "each still has its own record (local executor)",
     )
     p.add_argument(
-        "--num-samples", type=int, default=10_000, help="generated samples per evaluation"
+        "--num-samples",
+        type=int,
+        default=None,
+        help="generated samples per evaluation (default: the budget's; 10,000, 2,000 at smoke)",
+    )
+    p.add_argument(
+        "--curve",
+        default=None,
+        metavar="off|cheap|full",
+        help="the learning-curve probe: full (about ten points), cheap (a few points, a small "
+        "bank) or off (default: the budget's; cheap at smoke, full elsewhere)",
     )
     p.add_argument(
         "--inception",
@@ -237,7 +247,10 @@ def _main(argv: list[str] | None) -> int:
         if args.fuse > 1 and args.executor == "ray":
             raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
         check_fuse(specs, args.fuse, args.device)
+        from benchmarks.run_options import apply_budget_defaults, say_plan_notes
         from benchmarks.sample_count import fit_num_samples  # before any run, --dry-run too
+
+        apply_budget_defaults(args)
 
         args.num_samples, fitted = fit_num_samples(
             args.num_samples, specs[0].dataset, args.inception
@@ -253,6 +266,7 @@ def _main(argv: list[str] | None) -> int:
             print(f"note: {note}", file=sys.stderr)
         if args.executor == "local":  # option combinations this device cannot run, up front
             check_specs_on_device(specs, args.device)
+            say_plan_notes(specs, args.device)
         check_folders(args.out)
         check_data_root(args.data_root)
         if args.executor == "local":  # every data file of the plan, before any run starts
@@ -268,6 +282,7 @@ def _main(argv: list[str] | None) -> int:
 def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
     from benchmarks.execute import EvalOptions
     from benchmarks.executors import run_local, run_pool, run_ray
+    from benchmarks.run_options import start_lines
     from benchmarks.summary import summary_table
 
     common = dict(
@@ -275,8 +290,12 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
         device=None if args.device == "auto" else args.device,
         force=args.force,
         progress=not args.no_progress,
-        evaluation=EvalOptions(args.num_samples, args.inception, args.inception_weights),
+        evaluation=EvalOptions(
+            args.num_samples, args.inception, args.inception_weights, args.eval_draw
+        ),
         log=args.log,
+        curve=args.curve,
+        on_start=start_lines(specs),
     )
     t0 = time.perf_counter()
     if args.executor == "ray":

@@ -118,13 +118,31 @@ class Budget:
     description: str
     #: the datasets it is meant for; empty means every dataset
     datasets: tuple[str, ...] = ()
+    #: the learning curve a run gets unless ``--curve`` says (``metrics.curves.CURVE_SETTINGS``)
+    curve: str = "full"
+    #: generated samples an evaluation scores unless ``--num-samples`` says
+    eval_samples: int = 10_000
+    #: the disentanglement metrics' draw (``metrics.dsprites_scoring.DRAWS``): "full" is
+    #: disentanglement_lib's protocol, "smoke" a small one for plumbing runs
+    eval_draw: str = "full"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 BUDGETS: dict[str, Budget] = {
-    "smoke": Budget("smoke", 30, 15, 5, "a few dozen steps: plumbing and tests"),
+    # a smoke run checks the plumbing in about a minute: a cheap curve (a few points on a small
+    # bank), 2,000 evaluation samples and a small dSprites draw; records say which (issue 34)
+    "smoke": Budget(
+        "smoke",
+        30,
+        15,
+        5,
+        "a few dozen steps: plumbing and tests (cheap curve, small evaluation)",
+        curve="cheap",
+        eval_samples=2000,
+        eval_draw="smoke",
+    ),
     "quick": Budget(
         "quick", 1000, 250, 50, "a few minutes per model on a 2-core CPU; models clearly learn"
     ),

@@ -57,7 +57,7 @@ def test_a_small_test_split_lowers_the_count_with_a_note_before_any_run(
     argv = [*SMOKE, "--dataset", f"folder:{folder}", "--out", str(out)]
     assert run.main([*argv, "--dry-run"]) == 0
     err = capsys.readouterr().err
-    assert "note: --num-samples 10000 is more than folder:" in err
+    assert "note: --num-samples 2000 is more than folder:" in err  # the smoke budget's count
     assert "its test split holds 130 images" in err and "evaluating on 130 samples" in err
     assert not out.exists()
     given = []

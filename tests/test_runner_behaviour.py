@@ -472,6 +472,7 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     """Tables print the floors beside the metrics, plots draw the curve, and a reader of the
     record must be able to tell how the run was set up and how its curve was measured."""
     from gan_zoo.config import hparams_for
+    from gan_zoo.metrics.curves import CHEAP_POINTS
     from gan_zoo.metrics.fidelity import quality_floor
     from gan_zoo.metrics.intra_class import intra_class_floor
     from gan_zoo.train.probe import curve_steps
@@ -512,8 +513,9 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     assert record["images_per_second"] == pytest.approx(30 * 16 / record["train_seconds"], rel=0.5)
     assert record["versions"]["python"] == platform.python_version()
     assert "torch" in record["versions"]
-    steps = list(curve_steps(30))
+    steps = list(curve_steps(30, CHEAP_POINTS))  # a smoke run's curve is the cheap one
     assert record["curve_protocol"] == {"samples": 200, "bank_seed": 20_000, "steps": steps}
+    assert record["curve_setting"] == "cheap"
     assert [point["step"] for point in record["curve"]] == steps
     assert "fid" in record["curve"][-1] and record["curve_seconds"] > 0
     saved = checkpoints.read(tmp_path / "runs" / RUN)
@@ -529,6 +531,7 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
         "num_samples": 200,
         "inception": False,
         "inception_weights": None,
+        "draw": "smoke",  # the smoke budget's disentanglement draw
     }
 
 

@@ -35,6 +35,8 @@ class EvalContext:
     inception_weights: str | None = None
     prc_samples: int | None = None
     data: DataSplits | None = None
+    #: the disentanglement metrics' draw, by name (``dsprites_scoring.DRAWS``)
+    draw: str = "full"
     details: dict[str, Any] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 

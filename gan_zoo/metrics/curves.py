@@ -12,6 +12,12 @@ curves, and the end of a curve with the evaluation only in shape.
 dSprites has no judge; its probe (:class:`DisentanglementProbe`) scores MIG, SAP and the
 FactorVAE score of the representation the evaluation scores, on one fixed, smaller draw of the
 ground truth, on the same schedule.
+
+How much curve a run gets is its setting (``--curve``, by default its budget's): ``full`` is the
+above, ``cheap`` at most ``CHEAP_POINTS`` points on a bank of at most ``CHEAP_SAMPLES`` (a smoke
+run's curve, a shape and no more), ``off`` no probe at all. The probe draws from its own seeded
+generator and the trainer restores the global RNG states after each point, so the setting never
+changes what a run trains.
 """
 
 from __future__ import annotations
@@ -22,16 +28,30 @@ import torch
 
 from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.errors import ConfigError
 from gan_zoo.metrics.disentanglement.suite import disentanglement_metrics
 from gan_zoo.metrics.judge import has_judge
 from gan_zoo.models.base import GanModel, Samples
-from gan_zoo.train.probe import curve_steps
+from gan_zoo.train.probe import CURVE_POINTS, curve_steps
 
 CURVE_SAMPLES = 2000
 #: one bank for every run and seed, apart from the evaluation's seeds (10,000 + run seed)
 BANK_SEED = 20_000
 #: protocol counts that are the same in every row; the record keeps them once
 _CONSTANT_KEYS = ("quality_samples", "quality_reference", "prc_samples", "intra_samples")
+#: how much learning curve a run gets (``--curve``)
+CURVE_SETTINGS = ("off", "cheap", "full")
+#: the cheap curve: its points and its largest bank (above FID's 129-sample minimum, a quarter
+#: of the full bank)
+CHEAP_POINTS = 3
+CHEAP_SAMPLES = 500
+
+
+def check_curve_setting(setting: str) -> str:
+    """``setting`` if it is one of ``CURVE_SETTINGS``, else a one-line ConfigError."""
+    if setting not in CURVE_SETTINGS:
+        raise ConfigError(f"--curve must be one of {', '.join(CURVE_SETTINGS)}, not {setting!r}")
+    return setting
 
 
 class CurveProbe:
@@ -44,11 +64,12 @@ class CurveProbe:
         root: str | None = None,
         num_samples: int = CURVE_SAMPLES,
         bank_seed: int = BANK_SEED,
+        points: int = CURVE_POINTS,
     ) -> None:
         self.dataset_name, self.root = dataset_name, root
         self.data = DataSplits(dataset_name, root)  # one load of the splits for every point
         self.num_samples, self.bank_seed = num_samples, bank_seed
-        self.steps = curve_steps(total_steps)
+        self.steps = curve_steps(total_steps, points)
 
     def bank(self, model: GanModel) -> Samples:
         """The fixed bank: same latents and labels at every call for a given model layout."""
@@ -128,9 +149,10 @@ class DisentanglementProbe:
         dataset: ImageDataset | None = None,
         num_samples: int = DISENTANGLEMENT_CURVE_SAMPLES,
         bank_seed: int = BANK_SEED,
+        points: int = CURVE_POINTS,
     ) -> None:
         self.dataset, self.num_samples, self.bank_seed = dataset, num_samples, bank_seed
-        self.steps = curve_steps(total_steps)
+        self.steps = curve_steps(total_steps, points)
         # a plumbing run with a smaller bank gets a draw as much smaller (at least 10 of each)
         scale = min(1.0, num_samples / DISENTANGLEMENT_CURVE_SAMPLES)
         self.draw = {
@@ -179,18 +201,25 @@ def curve_probe(
     root: str | None = None,
     num_samples: int = CURVE_SAMPLES,
     dataset: ImageDataset | None = None,
+    setting: str = "full",
 ) -> CurveProbe | DisentanglementProbe | None:
     """The probe for a run on ``dataset_name``: the judge's on a judged dataset, the
     disentanglement probe on dSprites (scoring against ``dataset`` where it is the full set),
-    None elsewhere.
+    None elsewhere or when ``setting`` is ``off``.
 
     ``num_samples`` above ``CURVE_SAMPLES`` is capped to it (the evaluation's 10,000 would cost
-    five times as much per point); below, it is kept, for small plumbing runs.
+    five times as much per point); below, it is kept, for small plumbing runs. ``cheap`` caps
+    it further to ``CHEAP_SAMPLES`` and takes ``CHEAP_POINTS`` points.
     """
+    if check_curve_setting(setting) == "off":
+        return None
+    points = CHEAP_POINTS if setting == "cheap" else CURVE_POINTS
+    if setting == "cheap":
+        num_samples = min(num_samples, CHEAP_SAMPLES)
     if dataset_name == "dsprites":
-        return DisentanglementProbe(
-            total_steps, dataset, min(num_samples, DISENTANGLEMENT_CURVE_SAMPLES)
-        )
+        count = min(num_samples, DISENTANGLEMENT_CURVE_SAMPLES)
+        return DisentanglementProbe(total_steps, dataset, count, points=points)
     if not has_judge(dataset_name):
         return None
-    return CurveProbe(dataset_name, total_steps, root, min(num_samples, CURVE_SAMPLES))
+    count = min(num_samples, CURVE_SAMPLES)
+    return CurveProbe(dataset_name, total_steps, root, count, points=points)

@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from gan_zoo.errors import ConfigError
 from gan_zoo.fitting import fit_minibatches
 from gan_zoo.io import atomic_torch_save, atomic_write_json, load_tensors
 from gan_zoo.paths import cache_root, data_root
+from gan_zoo.progress import progress_bar, stage
 
 log = logging.getLogger(__name__)
 
@@ -180,25 +180,40 @@ def train_net(
             opt, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch
         )
         net.train()
+        name, start = f"judge[{recipe.dataset}]", time.perf_counter()
+        if verbose:  # minutes on a CPU, once per machine: say so before the wait
+            stage(
+                f"{name}: training {recipe.epochs} epochs of {steps_per_epoch} batches "
+                f"(once per machine; cached in {judges_dir()})"
+            )
+        bar = progress_bar(
+            total=recipe.epochs * steps_per_epoch,
+            desc=name,
+            disable=not verbose,
+            leave=False,
+            mininterval=1.0,
+        )
 
         def report(epoch: int, loss: torch.Tensor) -> None:
             if verbose:
-                print(
-                    f"judge[{recipe.dataset}]: epoch {epoch + 1}/{recipe.epochs} loss {loss.item():.4f}",
-                    file=sys.stderr,
+                stage(
+                    f"{name}: epoch {epoch + 1}/{recipe.epochs} loss {loss.item():.4f} "
+                    f"({time.perf_counter() - start:.0f} s)"
                 )
 
-        fit_minibatches(
-            lambda idx: F.cross_entropy(net(images[idx])[1], labels[idx]),
-            len(train),
-            recipe.epochs,
-            recipe.batch_size,
-            opt,
-            order,
-            device,
-            scheduler=sched,
-            after_epoch=report,
-        )
+        with bar:
+            fit_minibatches(
+                lambda idx: F.cross_entropy(net(images[idx])[1], labels[idx]),
+                len(train),
+                recipe.epochs,
+                recipe.batch_size,
+                opt,
+                order,
+                device,
+                scheduler=sched,
+                after_step=lambda loss: bar.update(),
+                after_epoch=report,
+            )
     return net.eval()
 
 
@@ -339,7 +354,7 @@ def _train_and_store(
     )
     log.info(message)
     if verbose:
-        print(message, file=sys.stderr)
+        stage(message)
     known = settings(recipe.dataset)
     bar = None if known is None else known.min_accuracy
     if bar is not None and meta["test_accuracy"] < bar:

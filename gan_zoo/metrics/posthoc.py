@@ -18,6 +18,7 @@ from gan_zoo.fitting import fit_minibatches
 from gan_zoo.losses import CodeSpec
 from gan_zoo.metrics.context import EvalContext
 from gan_zoo.models.base import GanModel, Samples, to_float
+from gan_zoo.progress import progress_bar
 
 # protocol constants, the same for every model
 EPOCHS = 5
@@ -117,7 +118,12 @@ def fit_posthoc_encoder(
             loss = loss + F.cross_entropy(lab, labels[idx])
         return loss
 
-    fit_minibatches(batch_loss, n_train, epochs, BATCH, opt, gen, device)
+    with progress_bar(
+        total=epochs * (n_train // BATCH), desc="post-hoc encoder", leave=False, mininterval=1.0
+    ) as bar:
+        fit_minibatches(
+            batch_loss, n_train, epochs, BATCH, opt, gen, device, after_step=lambda _: bar.update()
+        )
 
     enc.eval()
     held = samples.images[n_train:]

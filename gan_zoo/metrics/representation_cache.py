@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gan_zoo.progress import progress_bar
+
 
 class IndexedGroundTruth:
     """A ground-truth source whose observations are dataset indices (int64, shape (num, 1))."""
@@ -42,6 +44,14 @@ class IndexedGroundTruth:
         """The representation of each index, encoding only indices not seen before."""
         flat = np.asarray(indices, dtype=np.int64).reshape(-1)
         missing = np.unique(flat[~self._known[flat]])
+        bar = progress_bar(  # FactorVAE and BetaVAE encode up to the whole set: minutes
+            total=len(missing),
+            desc="encoding dSprites",
+            unit="img",
+            disable=len(missing) <= chunk,
+            leave=False,
+            mininterval=1.0,
+        )
         for start in range(0, len(missing), chunk):
             part = missing[start : start + chunk]
             images = self.source.sample_observations_from_factors(self._factors_of(part), None)
@@ -51,6 +61,8 @@ class IndexedGroundTruth:
             self._table[part] = codes
             self._known[part] = True
             self.encoded += len(part)
+            bar.update(len(part))
+        bar.close()
         return self._table[flat]
 
     def _factors_of(self, indices: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ traversal PNG per code.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from gan_zoo.metrics.registry import Metric
 from gan_zoo.metrics.registry import metrics as registered
 from gan_zoo.metrics.traversal import write_sample_grid, write_traversals
 from gan_zoo.models.base import GanModel, Samples
+from gan_zoo.progress import progress_bar, timed_stage
 
 
 def evaluate(
@@ -38,15 +40,18 @@ def evaluate(
     inception: bool = False,
     inception_weights: str | None = None,
     data: DataSplits | None = None,
+    draw: str = "full",
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Every registered metric that applies (see metrics.registry), and non-scalar details.
 
     The metrics read the dataset's splits from ``data`` (made here when not given), so each
-    split is loaded once for the evaluation.
+    split is loaded once for the evaluation. ``draw``: the disentanglement metrics' draw
+    (``dsprites_scoring.DRAWS``). Each stage says its time in one line (``progress.stage``).
     """
-    samples = evaluation_bank(model, num_samples, seed)
-    if run_dir is not None:
-        save_artefacts(model, samples, Path(run_dir), seed)
+    with timed_stage(f"  evaluation: {num_samples} samples drawn"):
+        samples = evaluation_bank(model, num_samples, seed)
+        if run_dir is not None:
+            save_artefacts(model, samples, Path(run_dir), seed)
     context = EvalContext(
         dataset_name=dataset.name,
         seed=seed,
@@ -55,8 +60,10 @@ def evaluate(
         inception=inception,
         inception_weights=inception_weights,
         data=data,
+        draw=draw,
     )
-    metrics = run_metrics(model, samples, context, [m for m in registered() if m.compute])
+    selected = [m for m in registered() if m.compute]
+    metrics = run_metrics(model, samples, context, selected, announce=True)
     return metrics, context.details
 
 
@@ -76,14 +83,28 @@ def evaluation_bank(model: GanModel, num_samples: int, seed: int) -> Samples:
 
 
 def run_metrics(
-    model: GanModel, samples: Samples, context: EvalContext, selected: list[Metric]
+    model: GanModel,
+    samples: Samples,
+    context: EvalContext,
+    selected: list[Metric],
+    announce: bool = False,
 ) -> dict[str, float]:
-    """Run the ``selected`` metrics that apply to this dataset and model, as one flat dict."""
+    """Run the ``selected`` metrics that apply to this dataset and model, as one flat dict.
+
+    ``announce`` (the evaluation, not the curve probe's many small calls): a bar over the
+    metrics and one line per metric with its time."""
+    chosen = [
+        m for m in selected if m.compute is not None and m.applies(context.dataset_name, model)
+    ]
     out: dict[str, float] = {}
-    for metric in selected:
-        if metric.compute is not None and metric.applies(context.dataset_name, model):
-            scores = metric.compute(model, samples, context.dataset_name, context)
+    bar = progress_bar(total=len(chosen), desc="evaluation", disable=not announce, leave=False)
+    with bar:
+        for metric in chosen:
+            bar.set_postfix_str(metric.name)
+            with timed_stage(f"  evaluation: {metric.name}") if announce else nullcontext():
+                scores = metric.compute(model, samples, context.dataset_name, context)
             out.update({k: float(v) for k, v in scores.items()})
+            bar.update()
     return out
 
 

@@ -458,6 +458,7 @@ class FusedTrainer:
                     charge()
                     self._unstack()
                 if curve_due:
+                    bar.set_postfix_str(f"curve point {first.curve.label(step)}")
                     for m in self.live:
                         probing += m.curve.measure(m.model, step, m.elapsed)
                     mark = self.clock()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from torch import nn
 
+from gan_zoo.progress import stage
 from gan_zoo.train.callbacks import Clock
 from gan_zoo.train.seeding import rng_states, set_rng_states
 
@@ -92,7 +93,13 @@ class Curve:
         self.rows.append(row)
         spent = self.clock() - start
         self.seconds += spent
+        stage(f"  curve point {self.label(step)} at step {step}: {spent:.1f} s")
         return spent
+
+    def label(self, step: int) -> str:
+        """``3/10``: which of the probe's points ``step`` is (shown while it is measured)."""
+        steps = list(self.probe.steps)
+        return f"{steps.index(step) + 1}/{len(steps)}" if step in steps else "?"
 
     def state_dict(self) -> dict[str, Any]:
         return {"rows": [dict(r) for r in self.rows], "seconds": self.seconds}

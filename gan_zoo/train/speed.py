@@ -2,7 +2,7 @@
 aside; ``python -m benchmarks.speed.equivalence`` checks the metrics stay within seed spread).
 
 ``amp``: bf16 autocast (CPUs with native bf16, e.g. AMX or AVX512-BF16, and CUDA; elsewhere it
-falls back to fp32 with a warning, since emulated bf16 is slower than fp32); ``channels_last``:
+falls back to fp32 with one plain note per process, since emulated bf16 is slower than fp32); ``channels_last``:
 memory format of real batches and conv weights; ``compile``: ``torch.compile`` of the generator
 and the discriminator (compiling the whole step breaks on the fake batch shared by the D and G
 backward passes); ``fused_adam``: one fused Adam kernel over all parameters (CPU and CUDA,
@@ -20,7 +20,6 @@ within noise, plus 20-30 s of compilation) and stays off by default.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ import torch
 from torch import nn
 
 from gan_zoo.errors import ConfigError
+from gan_zoo.progress import note_once
 
 #: every speed switch in the hyperparameters; all False is the plain fp32 eager loop
 SPEED_OPTIONS = ("amp", "channels_last", "compile", "cuda_graph", "freeze_d_in_g", "fused_adam")
@@ -66,6 +66,17 @@ def check_combination(hp: dict[str, Any], device: torch.device) -> None:
         raise ConfigError("cuda_graph=1 and compile=1 each take over the step: choose one")
 
 
+def bf16_fallback(hp: dict[str, Any], device: torch.device) -> str | None:
+    """The note a run with ``hp`` on ``device`` gives when it asks for bf16 the hardware would
+    only emulate (it trains in fp32 instead); None when there is nothing to say."""
+    if not hp.get("amp") or bf16_is_fast(device):
+        return None
+    return (
+        f"amp=1 asks for bf16, which {device.type} would only emulate (slower than fp32); "
+        "training in fp32 instead"
+    )
+
+
 @dataclass(frozen=True)
 class SpeedOptions:
     amp: bool
@@ -80,12 +91,8 @@ class SpeedOptions:
     def from_hparams(cls, hp: dict[str, Any], device: torch.device) -> SpeedOptions:
         check_combination(hp, device)
         amp = bool(hp.get("amp"))
-        if amp and not bf16_is_fast(device):
-            warnings.warn(
-                f"amp=1 asks for bf16, which {device} would only emulate (slower than fp32); "
-                "training in fp32 instead",
-                stacklevel=2,
-            )
+        if (fallback := bf16_fallback(hp, device)) is not None:
+            note_once(fallback)  # a fact of the machine: one line per plan, not per run
             amp = False
         return cls(
             amp,

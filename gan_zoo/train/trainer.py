@@ -307,6 +307,7 @@ class Trainer:
                 if self.curve is not None and self.curve.due(self.step):
                     now = self.clock()  # the probe's time is not training time
                     self.elapsed += now - mark
+                    bar.set_postfix_str(f"curve point {self.curve.label(self.step)}")
                     probing += self.curve.measure(self.model, self.step, self.elapsed)
                     mark = self.clock()
                 if self.step % self.budget.checkpoint_every == 0 and self.step < total:
