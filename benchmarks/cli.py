@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -29,4 +30,34 @@ def check_data_root(data_root: str | None) -> None:
     raise ConfigError(
         f"--data-root {data_root} {what}; point it at the folder that holds the data "
         "(e.g. MNIST/raw/), or leave it out to use GAN_ZOO_DATA"
+    )
+
+
+def add_plan_arguments(p: argparse.ArgumentParser, overrides_help: str) -> None:
+    """``--models``, ``--seeds`` and ``--set``: which runs a command means, named alike by every
+    command that plans runs (``run``, ``untrained``)."""
+    p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
+    p.add_argument(
+        "--seeds",
+        default="1",
+        help="a count (3 = seeds 0,1,2) or a list (0,4,7; one chosen seed: 2,)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=overrides_help,
+    )
+
+
+def add_inception_arguments(p: argparse.ArgumentParser, inception_help: str) -> None:
+    """``--inception`` and ``--inception-weights``, alike in every command that evaluates."""
+    p.add_argument("--inception", action="store_true", help=inception_help)
+    p.add_argument(
+        "--inception-weights",
+        default=None,
+        help="Inception v3 weights file (default: the converted offline weights, else "
+        "torch-fidelity's download)",
     )

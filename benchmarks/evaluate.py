@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import evaluate_sets
-from benchmarks.cli import check_data_root, refused
+from benchmarks.cli import add_inception_arguments, check_data_root, refused
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
@@ -62,13 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="score --samples against this set (.npz or folder) instead of a test split",
     )
-    p.add_argument(
-        "--inception",
-        action="store_true",
-        help="add FID/KID (IS) on Inception-v3 (implied by --reference without --dataset)",
-    )
-    p.add_argument(
-        "--inception-weights", default=None, help="Inception v3 weights file (offline use)"
+    add_inception_arguments(
+        p, "add FID/KID (IS) on Inception-v3 (implied by --reference without --dataset)"
     )
     p.add_argument(
         "--batch-size", type=int, default=None, help="images per Inception pass with --reference"

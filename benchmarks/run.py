@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks.availability import quality_note
-from benchmarks.cli import check_data_root, refused
+from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
 from benchmarks.live_log import parse_log
 from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import BUDGETS, parse_overrides
@@ -37,23 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train and evaluate GAN-family models on one dataset, one record per run.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
+    add_plan_arguments(p, "override a hyperparameter (repeatable), e.g. --set lr_g=5e-4")
     p.add_argument("--dataset", default="mnist", help=dataset_help())
     p.add_argument(
-        "--seeds",
-        default="1",
-        help="a count (3 = seeds 0,1,2) or a list (0,4,7; one chosen seed: 2,)",
-    )
-    p.add_argument(
         "--budget", default="paper", help="|".join(BUDGETS) + " (paper: the headline tables)"
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hyperparameter (repeatable), e.g. --set lr_g=5e-4",
     )
     p.add_argument(
         "--data-root", default=None, help="data folder (default: $GAN_ZOO_DATA or the user cache)"
@@ -91,14 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the learning-curve probe: full (about ten points), cheap (a few points, a small "
         "bank) or off (default: the budget's; cheap at smoke, full elsewhere)",
     )
-    p.add_argument(
-        "--inception",
-        action="store_true",
-        help="also compute Inception-FID/KID/IS (torch-fidelity)",
-    )
-    p.add_argument(
-        "--inception-weights", default=None, help="Inception v3 weights file (offline use)"
-    )
+    add_inception_arguments(p, "also compute Inception-FID/KID/IS (torch-fidelity)")
     p.add_argument("--force", action="store_true", help="rerun even runs that are complete")
     p.add_argument(
         "--list", action="store_true", help="list models, datasets, budgets and metrics, then exit"

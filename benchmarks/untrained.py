@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli import check_data_root, refused
+from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
 from benchmarks.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
 from benchmarks.untrained_records import ROW_PREFIX, STATUS, folder, record_id
 from gan_zoo.config import parse_overrides
@@ -140,23 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.splitlines()[0].split(": ", 1)[1],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--models", default="all", help="comma list of model names, or 'all'")
+    add_plan_arguments(p, "override a hyperparameter (repeatable), as the runs to compare with had")
     p.add_argument("--dataset", default="mnist", help="a registered dataset (mnist, dsprites, ...)")
-    p.add_argument("--seeds", default="1", help="a count (3 = seeds 0,1,2) or a list (0,4,7)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hyperparameter (repeatable), as the runs to compare with had",
-    )
     p.add_argument("--data-root", default=None, help="data folder (default: $GAN_ZOO_DATA)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--out", type=Path, default=Path("results"), help="records go to OUT/records")
     p.add_argument("--num-samples", type=int, default=10_000, help="samples per evaluation")
-    p.add_argument("--inception", action="store_true", help="also Inception-FID/KID/IS")
-    p.add_argument("--inception-weights", default=None, help="Inception v3 weights file")
+    add_inception_arguments(p, "also Inception-FID/KID/IS")
     return p
 
 
