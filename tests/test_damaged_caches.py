@@ -19,6 +19,13 @@ from gan_zoo.data import load_dataset
 from gan_zoo.metrics import judge as judge_module
 from gan_zoo.metrics.fidelity import fidelity_cache, sample_quality
 
+#: a rebuilt judge is seeded, but the session's judge these tests copy may have been trained by
+#: another process of the suite at another thread count, and a CPU's reductions round
+#: differently with the thread count: measured FD (judge) 2.306 vs 2.252, precision 0.859 vs
+#: 0.857, density 0.828 vs 0.841 (AMD EPYC, 2 threads). A judge used with damaged weights is
+#: caught by the warning and the set-aside file these tests also require.
+JUDGE_REBUILD_REL = 0.05
+
 
 def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:300])
@@ -58,7 +65,7 @@ def test_a_truncated_judge_is_set_aside_and_retrained_to_the_same_metrics(
     _truncate(entry)
     with caplog.at_level(logging.WARNING):
         after = _quality(samples, real_data_root, reference_images=reference)
-    assert after == before
+    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL)
     (warning,) = [w for w in _warnings(caplog) if "cache entry" in w]
     assert warning.startswith(f"cache entry {entry} is damaged (")
     assert entry.with_name(entry.name + ".corrupt").exists() and entry.exists()
@@ -92,7 +99,7 @@ def test_a_judge_with_a_flipped_tensor_byte_is_detected_and_rebuilt_to_the_same_
     torch.load(entry, weights_only=True)  # the damage is invisible to the loader itself
     with caplog.at_level(logging.WARNING):
         after = _quality(samples, real_data_root, reference_images=reference)
-    assert after == before
+    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL)
     (warning,) = [w for w in _warnings(caplog) if "cache entry" in w]
     assert warning.startswith(f"cache entry {entry} is damaged (its bytes differ")
     assert entry.with_name(entry.name + ".corrupt").exists() and entry.exists()
