@@ -34,9 +34,7 @@ from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError, DataError, GanZooError
 from gan_zoo.metrics import external
-from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
-from gan_zoo.metrics.suite import run_metrics
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
@@ -110,15 +108,9 @@ def evaluate_file(
     external.check_counts(chosen, loaded.samples)
     judged = has_judge(test.name)  # quality on a dataset without a judge has no judge floor
     t0 = time.perf_counter()
-    context = EvalContext(
-        dataset_name=test.name,
-        seed=seed,
-        root=data_root,
-        inception=inception,
-        inception_weights=inception_weights,
+    scores, details = external.score(
+        loaded, test.name, chosen, seed, data_root, inception, inception_weights
     )
-    scores = run_metrics(external.FileSamples(loaded.latent), loaded.samples, context, chosen)
-    details = context.details
     if not scores:  # a dataset without a judge has quality on Inception only
         raise DataError(f"no metric scored these samples on {test.name}; add --inception")
     floors = (

@@ -194,10 +194,18 @@ def score(
     chosen: list[Metric],
     seed: int = 0,
     root: str | None = None,
+    inception: bool = False,
+    inception_weights: str | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """The chosen metrics on the file's samples (the suite's own code path), and details."""
     from gan_zoo.metrics.suite import run_metrics
 
-    context = EvalContext(dataset_name=dataset, seed=seed, root=root)
+    context = EvalContext(
+        dataset_name=dataset,
+        seed=seed,
+        root=root,
+        inception=inception,
+        inception_weights=inception_weights,
+    )
     scores = run_metrics(FileSamples(loaded.latent), loaded.samples, context, chosen)
     return scores, context.details
