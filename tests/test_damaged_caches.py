@@ -25,6 +25,9 @@ from gan_zoo.metrics.fidelity import fidelity_cache, sample_quality
 #: 0.857, density 0.828 vs 0.841 (AMD EPYC, 2 threads). A judge used with damaged weights is
 #: caught by the warning and the set-aside file these tests also require.
 JUDGE_REBUILD_REL = 0.05
+#: the spreads over KID subsets sit near 3e-7 here, where a relative tolerance means nothing:
+#: measured 2.94e-7 vs 3.31e-7 (CI, same machine, rebuilt judge)
+JUDGE_REBUILD_ABS = 1e-6
 
 
 def _truncate(path: Path) -> None:
@@ -65,7 +68,7 @@ def test_a_truncated_judge_is_set_aside_and_retrained_to_the_same_metrics(
     _truncate(entry)
     with caplog.at_level(logging.WARNING):
         after = _quality(samples, real_data_root, reference_images=reference)
-    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL)
+    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL, abs=JUDGE_REBUILD_ABS)
     (warning,) = [w for w in _warnings(caplog) if "cache entry" in w]
     assert warning.startswith(f"cache entry {entry} is damaged (")
     assert entry.with_name(entry.name + ".corrupt").exists() and entry.exists()
@@ -99,7 +102,7 @@ def test_a_judge_with_a_flipped_tensor_byte_is_detected_and_rebuilt_to_the_same_
     torch.load(entry, weights_only=True)  # the damage is invisible to the loader itself
     with caplog.at_level(logging.WARNING):
         after = _quality(samples, real_data_root, reference_images=reference)
-    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL)
+    assert after == pytest.approx(before, rel=JUDGE_REBUILD_REL, abs=JUDGE_REBUILD_ABS)
     (warning,) = [w for w in _warnings(caplog) if "cache entry" in w]
     assert warning.startswith(f"cache entry {entry} is damaged (its bytes differ")
     assert entry.with_name(entry.name + ".corrupt").exists() and entry.exists()
