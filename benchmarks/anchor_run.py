@@ -10,7 +10,7 @@ which resumes every run from its folder. One command is one window:
    which every run saves its checkpoint (as at Ctrl-C); it has two thirds of the reserve to
    exit, then it is killed and its runs keep their last 2,000-step checkpoint;
 3. records, run folders, the window's log and a summary (``anchor.json``) are packed into
-   ``--pack`` (``benchmarks.anchor_archive``).
+   ``--pack`` (``benchmarks.reporting.anchor_archive``).
 
 Exit 0 when every run is complete, 75 when stopped at the time limit (run again with
 ``--resume-from`` the archive), otherwise the runner's own code (2 refused, 1 a run failed).
@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from benchmarks.anchor_archive import LOG, RECORDS, SUMMARY, pack, unpack
 from benchmarks.cli import refused
+from benchmarks.reporting.anchor_archive import LOG, RECORDS, SUMMARY, pack, unpack
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import atomic_write_json
 from gan_zoo.train.stop_signals import Terminated, exit_code, sigterm_raises
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         check_args(args)
-        from benchmarks.execute import runs_root
+        from benchmarks.runner.execute import runs_root
 
         runs = runs_root(args.out)
         if args.resume_from is not None:

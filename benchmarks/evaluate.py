@@ -8,7 +8,7 @@ scored. Every registered metric whose needs the samples meet is computed on the 
 the zoo's runs; the others are named as skipped.
 ``--inception`` adds FID, KID (and IS) on Inception-v3, as the runner's flag does.
 The result is an ordinary record, ``<out>/records/external__<dataset>__<name>.json``, marked
-``external`` (the file's SHA-256, the sample count, the judge's digest); ``benchmarks.tables``
+``external`` (the file's SHA-256, the sample count, the judge's digest); ``benchmarks.reporting.tables``
 shows such records in their own section, never averaged with the models. Bad input is one
 line and exit code 2, and nothing is written.
 

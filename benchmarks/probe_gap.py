@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.execute import cached_dataset, runs_root
 from benchmarks.records import read_record
+from benchmarks.runner.execute import cached_dataset, runs_root
 from gan_zoo.errors import ConfigError, GanZooError
 
 

@@ -16,10 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.availability import quality_note
 from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
-from benchmarks.live_log import parse_log
-from benchmarks.plan import RunSpec, check_fuse, left_out, parse_models, parse_seeds, plan_runs
+from benchmarks.runner.availability import quality_note
+from benchmarks.runner.live_log import parse_log
+from benchmarks.runner.plan import (
+    RunSpec,
+    check_fuse,
+    left_out,
+    parse_models,
+    parse_seeds,
+    plan_runs,
+)
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.train.stop_signals import exit_code, sigterm_raises
@@ -137,7 +144,7 @@ PROBE_BYTES = 1 << 16
 
 def check_folders(out: Path) -> None:
     """The records, run and cache folders all take a probe file before the first run."""
-    from benchmarks.execute import runs_root
+    from benchmarks.runner.execute import runs_root
     from gan_zoo.paths import CACHE_ENV, cache_root
 
     check_writable(out, "--out")
@@ -227,8 +234,8 @@ def _main(argv: list[str] | None) -> int:
         if args.fuse > 1 and args.executor == "ray":
             raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
         check_fuse(specs, args.fuse, args.device)
-        from benchmarks.run_options import apply_budget_defaults, say_plan_notes
-        from benchmarks.sample_count import fit_num_samples  # before any run, --dry-run too
+        from benchmarks.runner.run_options import apply_budget_defaults, say_plan_notes
+        from benchmarks.runner.sample_count import fit_num_samples  # before any run, --dry-run too
 
         apply_budget_defaults(args)
 
@@ -250,7 +257,7 @@ def _main(argv: list[str] | None) -> int:
         check_folders(args.out)
         check_data_root(args.data_root)
         if args.executor == "local":  # every data file of the plan, before any run starts
-            from benchmarks.execute import SERVICES
+            from benchmarks.runner.execute import SERVICES
 
             SERVICES.verify(args.dataset, args.data_root)
     except GanZooError as exc:
@@ -260,10 +267,10 @@ def _main(argv: list[str] | None) -> int:
 
 
 def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
-    from benchmarks.execute import EvalOptions
-    from benchmarks.executors import run_local, run_pool, run_ray
-    from benchmarks.run_options import start_lines
-    from benchmarks.summary import summary_table
+    from benchmarks.runner.execute import EvalOptions
+    from benchmarks.runner.executors import run_local, run_pool, run_ray
+    from benchmarks.runner.run_options import start_lines
+    from benchmarks.runner.summary import summary_table
 
     common = dict(
         data_root=args.data_root,

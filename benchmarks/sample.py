@@ -17,8 +17,8 @@ from typing import Any
 import torch
 
 from benchmarks.cli import check_data_root, refused
-from benchmarks.execute import runs_root
 from benchmarks.records import read_record
+from benchmarks.runner.execute import runs_root
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError, DataError, GanZooError

@@ -4,7 +4,7 @@ An injective generator can be inverted by a post-hoc encoder whatever it has lea
 metrics (``posthoc_mi``, ``posthoc_r2``) read high for a model that never trained. This command
 builds each family exactly as a run with that seed starts (``seed_everything``, then
 ``build_run`` of the run's resolved config, on the run's device), runs the runner's own
-evaluation on it with no training step (``benchmarks.execute.SERVICES.evaluate``, the seam the
+evaluation on it with no training step (``benchmarks.runner.execute.SERVICES.evaluate``, the seam the
 runner's tests replace) and writes one record per family, dataset and seed under
 ``<out>/records/untrained/`` with a run record's provenance (config, seed, device, versions,
 commit). The tables print them as an "untrained (step 0)" row beside chance and the floor.
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
-from benchmarks.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
-from benchmarks.untrained_records import ROW_PREFIX, STATUS, folder, record_id
+from benchmarks.reporting.untrained_records import ROW_PREFIX, STATUS, folder, record_id
+from benchmarks.runner.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import parse_overrides
 from gan_zoo.errors import GanZooError
 
@@ -83,7 +83,7 @@ def untrained_record(
 ) -> tuple[dict[str, Any], bool]:
     """The untrained record of ``spec`` (from the cache, else evaluated now), written under
     ``out``; and whether it was evaluated now."""
-    import benchmarks.execute as execute
+    import benchmarks.runner.execute as execute
     from gan_zoo.data import DataSplits
     from gan_zoo.digest_cache import load_or_build, short_digest
     from gan_zoo.io import atomic_write_json
@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.execute import EvalOptions
-    from benchmarks.sample_count import fit_num_samples
+    from benchmarks.runner.execute import EvalOptions
+    from benchmarks.runner.sample_count import fit_num_samples
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

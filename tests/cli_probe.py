@@ -1,7 +1,7 @@
 """``python tests/cli_probe.py ARGS``: the runner's CLI (``benchmarks.run.main``) with test hooks.
 
 Hooks, chosen by environment variables, all through the runner's services
-(``benchmarks.execute.SERVICES``; the CLI itself is unchanged):
+(``benchmarks.runner.execute.SERVICES``; the CLI itself is unchanged):
 - always: prints ``probe: trained steps A..B (N)`` to stderr at exit, the steps this process
   trained, so a test can see where a rerun restarted;
 - ``PROBE_SYNTHETIC=1``: random MNIST-shaped data and a stand-in evaluation (fast, no real
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import benchmarks.execute
+import benchmarks.runner.execute
 from gan_zoo.train.callbacks import StepEnd
 from gan_zoo.train.trainer import Trainer
 
@@ -46,7 +46,7 @@ def kill_after_checkpoint(event: StepEnd) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-services = replace(benchmarks.execute.SERVICES, callbacks=(count,))
+services = replace(benchmarks.runner.execute.SERVICES, callbacks=(count,))
 if os.environ.get("PROBE_KILL_AFTER_CHECKPOINT"):
     services = replace(services, callbacks=(count, kill_after_checkpoint))
 
@@ -116,13 +116,13 @@ if _SIGNAL_AT and _stage == "evaluation":
 
     services = replace(services, evaluate=_signal_then_evaluate)
 
-benchmarks.execute.SERVICES = services
+benchmarks.runner.execute.SERVICES = services
 
 if _SIGNAL_AT:
     import benchmarks.run
 
     _at("planning", benchmarks.run, "plan_runs")
-    _at("record", benchmarks.execute, "write_record")
+    _at("record", benchmarks.runner.execute, "write_record")
     if _stage == "training":
         _save_signal = Trainer.save
 

@@ -8,8 +8,8 @@ import math
 import pytest
 from scipy import stats
 
-from benchmarks.aggregate import aggregate, format_cell
-from benchmarks.tables import dataset_tables
+from benchmarks.reporting.aggregate import aggregate, format_cell
+from benchmarks.reporting.tables import dataset_tables
 
 
 def rec(seed, budget="quick", status="complete", overrides=None, model="infogan", **metrics):
@@ -169,7 +169,7 @@ def test_records_from_different_devices_are_never_averaged_together():
 
 
 def test_difference_of_means_has_a_welch_interval_over_the_seeds():
-    from benchmarks.aggregate import difference_interval
+    from benchmarks.reporting.aggregate import difference_interval
 
     diff, lo, hi = difference_interval([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
     # equal variances 1 and three seeds a side: Welch's df is 4, half width t(0.975, 4) sqrt(2/3)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import anchor_run
-from benchmarks.anchor_archive import checkpoint_step
+from benchmarks.reporting.anchor_archive import checkpoint_step
 from benchmarks.run import main as run_main
 from gan_zoo.config import BUDGETS
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from benchmarks.convergence import (
+from benchmarks.reporting.convergence import (
     NOT_CONVERGED,
     STEEP_GAIN_PER_DECADE,
     is_not_converged,
     last_gain_per_decade,
 )
-from benchmarks.summary import summary_table
+from benchmarks.runner.summary import summary_table
 
 
 def curve(*points):

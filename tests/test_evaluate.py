@@ -20,7 +20,7 @@ from PIL import Image
 from torchvision.utils import save_image
 
 from benchmarks import evaluate
-from benchmarks.tables import dataset_tables, external_table, write_tables
+from benchmarks.reporting.tables import dataset_tables, external_table, write_tables
 from gan_zoo.data import load_dataset
 
 REPO = Path(__file__).resolve().parents[1]

@@ -168,7 +168,7 @@ def test_the_printout_names_inception_scores_and_the_record_is_external(
     weights_present, digit_folders, tmp_path, capsys
 ):
     from benchmarks.records import is_external, load_records, records_frame
-    from benchmarks.tables import external_table
+    from benchmarks.reporting.tables import external_table
 
     a, b = digit_folders
     record, stdout = scored(a, b, tmp_path, capsys)

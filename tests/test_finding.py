@@ -8,7 +8,7 @@ import math
 import pytest
 from scipy import stats
 
-from benchmarks.finding import comparison, provenance, welch_p
+from benchmarks.reporting.finding import comparison, provenance, welch_p
 
 
 def _record(model: str, seed: int, mig: float, **extra) -> dict:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from synthetic import synthetic_mnist
 
-import benchmarks.execute
-from benchmarks.execute import RunServices
-from benchmarks.plan import RunSpec, fuse_groups
+import benchmarks.runner.execute
 from benchmarks.run import main
+from benchmarks.runner.execute import RunServices
+from benchmarks.runner.plan import RunSpec, fuse_groups
 
 FAST = [
     *("--models", "gan", "--budget", "smoke", "--no-progress", "--set", "batch_size=16"),
@@ -31,7 +31,7 @@ def evaluated(monkeypatch):
         return {"fid": 10.0 + seed}, {"run_dir": str(run_dir)}
 
     services = RunServices(dataset=lambda name, root: data, evaluate=fake_evaluate)
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", services)
     return seeds
 
 
@@ -115,8 +115,8 @@ def test_a_forced_fused_rerun_that_fails_keeps_each_previous_complete_result(
     def failing_evaluation(*args, **kwargs):
         raise RuntimeError("the judge broke")
 
-    services = replace(benchmarks.execute.SERVICES, evaluate=failing_evaluation)
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
+    services = replace(benchmarks.runner.execute.SERVICES, evaluate=failing_evaluation)
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", services)
     assert main([*FAST, "--seeds", "2", "--fuse", "2", "--out", str(tmp_path), "--force"]) == 1
     assert records(tmp_path) == before
     for seed, folder in folders.items():

@@ -119,7 +119,7 @@ def _check_headers(header: list[str], inception: bool) -> None:
 
 
 def test_tables_and_readme_name_judge_scores_and_inception_fid(results: Path):
-    from benchmarks.tables import write_tables
+    from benchmarks.reporting.tables import write_tables
 
     readme = results.parent / "README.md"
     readme.write_text("# x\n\n<!-- results:start -->\n<!-- results:end -->\n")
@@ -146,7 +146,7 @@ def test_tables_and_readme_name_judge_scores_and_inception_fid(results: Path):
 
 def test_the_committed_records_regenerate_under_the_names(tmp_path: Path):
     """Old records keep their keys and still tabulate, under the new names."""
-    from benchmarks.tables import write_tables
+    from benchmarks.reporting.tables import write_tables
 
     committed = sorted((Path(__file__).resolve().parents[1] / "results" / "records").glob("*.json"))
     mnist = [p for p in committed if p.name.startswith("mnist__")]
@@ -165,7 +165,7 @@ def test_the_committed_records_regenerate_under_the_names(tmp_path: Path):
 
 def test_the_printed_summary_names_judge_scores(results: Path):
     from benchmarks.records import load_records
-    from benchmarks.summary import summary_table
+    from benchmarks.runner.summary import summary_table
 
     text = summary_table(load_records(results))
     header = text.splitlines()[0]
@@ -209,7 +209,7 @@ def _html_headers(page: Path) -> list[list[str]]:
 
 
 def test_the_report_names_judge_scores_and_inception_fid(results: Path):
-    from benchmarks.report.__main__ import main
+    from benchmarks.reporting.report.__main__ import main
 
     assert main(["--out", str(results)]) == 0
     site = results / "report"
@@ -244,8 +244,8 @@ def test_list_and_evaluate_print_the_names(capsys):
 
 
 def test_figure_titles_name_judge_scores(results: Path, monkeypatch):
-    from benchmarks import plots
     from benchmarks.records import load_records
+    from benchmarks.reporting import plots
 
     titles: list[str] = []
 

@@ -38,7 +38,7 @@ def test_every_key_of_the_committed_records_is_declared():
 def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_them():
     """Chance and floor come from the metric that owns the key: a new metric's levels reach
     the table's reference rows and the record's floors without the tables knowing it."""
-    from benchmarks.tables import CHANCE_ROW, reference_rows
+    from benchmarks.reporting.tables import CHANCE_ROW, reference_rows
 
     with registered_metric(
         "toy_levels",
@@ -131,9 +131,9 @@ def write_plugin_dist(site: Path) -> None:
 def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
     toy_plugin, tmp_path, monkeypatch, mnist_small, capsys, train
 ):
+    from benchmarks.reporting.tables import dataset_tables
     from benchmarks.run import print_listing
-    from benchmarks.summary import summary_table
-    from benchmarks.tables import dataset_tables
+    from benchmarks.runner.summary import summary_table
     from gan_zoo.metrics.suite import evaluate
 
     write_plugin_dist(tmp_path / "site")
@@ -156,7 +156,7 @@ def test_toy_metric_plugin_is_discovered_computed_tabulated_and_listed(
 
 
 def test_undeclared_record_keys_are_reported_and_still_tabulated(capsys):
-    from benchmarks.tables import dataset_tables, report_undeclared
+    from benchmarks.reporting.tables import dataset_tables, report_undeclared
 
     record = _record({"fid": 10.0, "mystery": 1.5})
     lines = report_undeclared([record])

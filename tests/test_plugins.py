@@ -19,7 +19,7 @@ import pytest
 import torch
 from synthetic import synthetic_mnist
 
-from benchmarks.plan import check_fuse, fuse_groups, plan_runs
+from benchmarks.runner.plan import check_fuse, fuse_groups, plan_runs
 from gan_zoo import plugins
 from gan_zoo.config import Budget
 from gan_zoo.errors import ConfigError

@@ -8,7 +8,7 @@ import json
 import pytest
 from synthetic import synthetic_dsprites
 
-import benchmarks.execute
+import benchmarks.runner.execute
 from benchmarks.probe_gap import main
 from gan_zoo.config import Budget
 from gan_zoo.metrics.curves import curve_probe
@@ -24,7 +24,7 @@ def finished_run(tmp_path, monkeypatch):
     """A 4-step infogan run on rendered dSprites with its curve, checkpoint and record; the
     record's metrics stand for the full evaluation (known numbers, so the gap is known)."""
     data = synthetic_dsprites(128)
-    monkeypatch.setattr(benchmarks.execute, "cached_dataset", lambda name, root: data)
+    monkeypatch.setattr(benchmarks.runner.execute, "cached_dataset", lambda name, root: data)
     seed_everything(0)
     model = build("infogan", data, batch_size=16)
     probe = curve_probe("dsprites", 4, num_samples=100, dataset=data)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.report.__main__ import main
+from benchmarks.reporting.report.__main__ import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -170,7 +170,10 @@ NAN_RECORD = (
     [
         ("{not json", "malformed record"),
         ("[1, 2]", "not a run record"),
-        (NAN_RECORD, "metrics.fid is nan, not a finite number"),  # as benchmarks.tables says
+        (
+            NAN_RECORD,
+            "metrics.fid is nan, not a finite number",
+        ),  # as benchmarks.reporting.tables says
     ],
 )
 def test_a_malformed_record_is_one_line_and_exit_2(tmp_path, capsys, content, said):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.report.__main__ import main
-from benchmarks.report.browser import browser_missing, open_browser
+from benchmarks.reporting.report.__main__ import main
+from benchmarks.reporting.report.browser import browser_missing, open_browser
 
 REPO = Path(__file__).resolve().parents[1]
 missing = browser_missing()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.plan import RunSpec
 from benchmarks.run import HELD, main
+from benchmarks.runner.plan import RunSpec
 from gan_zoo.train.checkpoints import CheckpointFiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,13 +224,13 @@ def test_sigterm_saves_records_interrupted_exits_143_and_resumes(straight, cli_d
 
 
 def test_a_run_held_by_another_process_is_skipped_and_not_written(tmp_path, capsys):
-    from benchmarks.run_lock import RunLock
+    from benchmarks.runner.run_lock import RunLock
 
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from benchmarks.run_lock import RunLock\n"
+            "import sys, time; from benchmarks.runner.run_lock import RunLock\n"
             "with RunLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(600)",
             str(tmp_path / "runs" / "mnist__gan__smoke__seed0.lock"),
         ],
@@ -255,8 +255,8 @@ def test_a_run_held_by_another_process_is_skipped_and_not_written(tmp_path, caps
 
 
 def test_a_malformed_record_is_one_line_naming_the_file_and_exit_2(tmp_path, capsys):
-    from benchmarks import plots, tables
-    from benchmarks.report import __main__ as report
+    from benchmarks.reporting import plots, tables
+    from benchmarks.reporting.report import __main__ as report
 
     (tmp_path / "records").mkdir()
     bad = tmp_path / "records" / "mnist__gan__quick__seed0.json"

@@ -27,13 +27,13 @@ import pytest
 import torch
 from synthetic import synthetic_mnist
 
-import benchmarks.execute
-from benchmarks.aggregate import aggregate
+import benchmarks.runner.execute
 from benchmarks.environment import git_commit
-from benchmarks.execute import RunServices
 from benchmarks.records import load_records
+from benchmarks.reporting.aggregate import aggregate
+from benchmarks.reporting.tables import dataset_tables
 from benchmarks.run import main
-from benchmarks.tables import dataset_tables
+from benchmarks.runner.execute import RunServices
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.errors import DataError
 from gan_zoo.train.checkpoints import CHECKPOINT
@@ -47,7 +47,7 @@ FAST = [
 
 
 def _spec(seed: int = 0, *sets: str):
-    from benchmarks.plan import plan_runs
+    from benchmarks.runner.plan import plan_runs
     from gan_zoo.config import parse_overrides
 
     (spec,) = plan_runs(
@@ -87,14 +87,14 @@ def synthetic_runs(monkeypatch):
     services = RunServices(
         dataset=fake_dataset, evaluate=fake_evaluate, verify=lambda name, root: None
     )
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", services)
     return evaluated
 
 
 def _serve(monkeypatch, **changes) -> None:
     """The runner's services with ``changes`` (step callbacks, a clock) for the rest of a test."""
-    changed = replace(benchmarks.execute.SERVICES, **changes)
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", changed)
+    changed = replace(benchmarks.runner.execute.SERVICES, **changes)
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", changed)
 
 
 def _at_step(step: int, action):
@@ -235,8 +235,8 @@ def test_the_evaluation_is_seeded_by_the_run(tmp_path, synthetic_runs):
 
 def test_a_held_run_comes_back_marked_skipped_so_no_executor_writes_it(tmp_path, synthetic_runs):
     """Ray's driver writes every record not marked skipped: a held run must be marked."""
-    from benchmarks.execute import execute_run, runs_root
-    from benchmarks.run_lock import RunLock
+    from benchmarks.runner.execute import execute_run, runs_root
+    from benchmarks.runner.run_lock import RunLock
 
     spec = _spec()
     with RunLock(runs_root(tmp_path) / f"{spec.run_id}.lock") as held:
@@ -264,7 +264,7 @@ def test_a_crash_becomes_a_failed_record_exit_1_and_a_rerun_retries_it(
     assert "boom in training" in record["traceback"] and record["metrics"] == {}
     assert synthetic_runs == []
     # the log names the run beside the traceback (several runs may fail in one invocation)
-    crashes = [r for r in caplog.records if r.name == "benchmarks.execute" and r.exc_info]
+    crashes = [r for r in caplog.records if r.name == "benchmarks.runner.execute" and r.exc_info]
     assert [r.getMessage() for r in crashes] == [f"run {RUN} failed"]
 
     assert main([*FAST, "--out", str(tmp_path)]) == 0
@@ -480,7 +480,7 @@ def test_a_complete_record_holds_its_setup_its_curve_and_the_floors_tables_compa
     # the runner's clock: real time while the run trains, then stopped, so that the evaluation
     # takes exactly the 3.456 s the stand-in says it took
     stopped: list[float] = []
-    evaluate = benchmarks.execute.SERVICES.evaluate
+    evaluate = benchmarks.runner.execute.SERVICES.evaluate
 
     def clock() -> float:
         return stopped[-1] if stopped else time.perf_counter()
@@ -567,7 +567,7 @@ def test_data_root_reaches_the_training_data_the_judge_and_the_evaluation(
     data, and the evaluation gets the root and the Inception weights it was given."""
     monkeypatch.delenv("GAN_ZOO_DATA")
     roots: list[str | None] = []
-    stand_in = benchmarks.execute.SERVICES.dataset
+    stand_in = benchmarks.runner.execute.SERVICES.dataset
     _serve(monkeypatch, dataset=lambda name, root: (roots.append(root), stand_in(name, root))[1])
     weights = str(tmp_path / "pt_inception.pth")
     argv = [*FAST, "--out", str(tmp_path), "--data-root", str(real_data_root)]
@@ -589,7 +589,7 @@ def test_a_rerun_that_only_evaluates_keeps_the_training_time_on_record(
     """A run whose training finished but whose evaluation failed is evaluated again without
     training; its record keeps the training time even where the checkpoint does not hold it
     (checkpoints written before the elapsed time was stored)."""
-    stand_in = benchmarks.execute.SERVICES.evaluate
+    stand_in = benchmarks.runner.execute.SERVICES.evaluate
 
     def evaluation_crashes(*args, **kwargs):
         raise RuntimeError("evaluation crashed")
@@ -641,9 +641,9 @@ def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
 ):
     """Between the first look at the records and taking the run's lock, another process may
     have completed the run and released the lock: its record stands, nothing is retrained."""
-    from benchmarks.execute import execute_run
     from benchmarks.records import write_record
-    from benchmarks.run_lock import RunLock
+    from benchmarks.runner.execute import execute_run
+    from benchmarks.runner.run_lock import RunLock
 
     spec = _spec()
     done = {"run_id": spec.run_id, "status": "complete", "metrics": {"fid": 1.0}}
@@ -654,7 +654,7 @@ def test_a_run_another_process_finished_while_this_one_planned_is_not_run_again(
             return super().__enter__()
 
     _serve(monkeypatch, callbacks=(counted,))
-    monkeypatch.setattr(benchmarks.execute, "RunLock", FinishedMeanwhile)
+    monkeypatch.setattr(benchmarks.runner.execute, "RunLock", FinishedMeanwhile)
     assert execute_run(spec, tmp_path, progress=False) == {**done, "skipped": True}
     assert counted == [] and synthetic_runs == []
     assert _record(tmp_path, spec.run_id) == done
@@ -845,13 +845,13 @@ def test_force_over_a_complete_record_keeps_it_when_the_rerun_fails(
 
     _serve(monkeypatch, evaluate=failing_evaluation)
     capsys.readouterr()
-    with caplog.at_level(logging.WARNING, logger="benchmarks.kept_result"):
+    with caplog.at_level(logging.WARNING, logger="benchmarks.runner.kept_result"):
         assert main([*FAST, "--out", str(tmp_path), "--force"]) == 1
     captured = capsys.readouterr()
     assert _record(tmp_path) == record
     assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
     assert not (run_dir / "previous").exists()
-    said = [r.getMessage() for r in caplog.records if r.name == "benchmarks.kept_result"]
+    said = [r.getMessage() for r in caplog.records if r.name == "benchmarks.runner.kept_result"]
     assert f"stays in {tmp_path / 'records' / (RUN + '.json')}" in said[0]
     assert "the previous complete record" in captured.out and "is kept" in captured.out
 

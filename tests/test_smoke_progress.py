@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from synthetic import synthetic_mnist
 
-import benchmarks.execute
-from benchmarks.execute import RunServices
+import benchmarks.runner.execute
 from benchmarks.run import main
+from benchmarks.runner.execute import RunServices
 from gan_zoo import progress
 from gan_zoo.config import BUDGETS
 from gan_zoo.metrics.curves import CHEAP_POINTS, CHEAP_SAMPLES, CurveProbe, curve_probe
@@ -41,8 +41,8 @@ def stand_ins(monkeypatch) -> list[dict]:
     services = RunServices(
         dataset=lambda name, root: data, evaluate=evaluate, verify=lambda name, root: None
     )
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
-    monkeypatch.setattr(benchmarks.execute, "floors", lambda *args: {})
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", services)
+    monkeypatch.setattr(benchmarks.runner.execute, "floors", lambda *args: {})
     monkeypatch.setattr(CurveProbe, "__call__", lambda self, model: {"fid": 1.0})
     return calls
 

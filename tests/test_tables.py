@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from benchmarks.aggregate import aggregate
-from benchmarks.plots import write_plots
-from benchmarks.tables import README_END, README_START, write_tables
+from benchmarks.reporting.aggregate import aggregate
+from benchmarks.reporting.plots import write_plots
+from benchmarks.reporting.tables import README_END, README_START, write_tables
 
 
 def _record(
@@ -155,7 +155,7 @@ def test_the_dsprites_table_sets_the_published_rows_and_what_was_scored_beside_o
 def test_dsprites_curves_mark_the_published_rows_at_the_images_their_schedule_saw():
     import matplotlib.pyplot as plt
 
-    from benchmarks.plots import mark_published
+    from benchmarks.reporting.plots import mark_published
 
     fig, ax = plt.subplots()
     mark_published(ax, "dsprites", "mig")
@@ -228,8 +228,8 @@ def test_equivalence_never_mixes_devices(tmp_path, capsys):
 
 
 def test_speed_summary_states_the_ratios_and_the_peak(tmp_path):
+    from benchmarks.reporting.tables import replace_section
     from benchmarks.speed.compare import summary_markdown
-    from benchmarks.tables import replace_section
 
     result = {
         "fast_options": {"amp": True, "compile": False},
@@ -320,7 +320,7 @@ def _curve_record(out, model, seed, floors=None):
 
 
 def test_tables_show_chance_and_judge_floor_beside_the_metrics(tmp_path):
-    from benchmarks.tables import CHANCE_ROW, FLOOR_ROW
+    from benchmarks.reporting.tables import CHANCE_ROW, FLOOR_ROW
 
     for seed in range(2):
         _curve_record(tmp_path, "infogan", seed, floors={"fid": 0.1 + 0.1 * seed, "recall": 0.9})
@@ -389,8 +389,8 @@ def test_a_record_tables_cannot_read_is_one_line_naming_file_and_key_exit_2(
 ):
     """Alone, such a record used to give exit 0 and no table; beside a good one, a traceback;
     and a NaN metric silently dropped a seed from a mean whose seed count still included it."""
-    from benchmarks import plots, tables
     from benchmarks.records import write_record
+    from benchmarks.reporting import plots, tables
 
     if beside_a_good_one:
         write_record(tmp_path, _complete("mnist__gan__quick__seed0", 0, fid=4.0))
@@ -411,8 +411,8 @@ def test_a_record_tables_cannot_read_is_one_line_naming_file_and_key_exit_2(
 
 def test_tables_for_another_folder_leave_the_checkouts_readme_alone(tmp_path, monkeypatch, capsys):
     """Only --readme PATH, or --out being the checkout's own results/, rewrites a README."""
-    from benchmarks import tables
     from benchmarks.records import write_record
+    from benchmarks.reporting import tables
 
     checkout = tmp_path / "checkout"
     (checkout / "results").mkdir(parents=True)
@@ -438,7 +438,7 @@ def test_tables_for_another_folder_leave_the_checkouts_readme_alone(tmp_path, mo
 def test_a_record_from_before_shown_logs_keeps_the_panels_its_family_shows():
     """Records written before ``shown_logs`` was stored still get the logs their family marks
     as shown (InfoGAN's ``li_c1``), not only the losses; a stored list is used as it is."""
-    from benchmarks.plots import training_frame
+    from benchmarks.reporting.plots import training_frame
 
     history = [
         {"step": 50.0, "loss_d": 1.2, "loss_g": 0.9, "li_c1": 2.1, "d_info": 0.3},
@@ -460,7 +460,7 @@ def test_a_record_from_before_shown_logs_keeps_the_panels_its_family_shows():
 def test_a_longer_look_stands_beside_the_headline_budget_in_the_readme():
     """``dsprites_long`` runs made so far are shown beside the ``dsprites`` headline, even
     before every model has one; shorter budgets stay out."""
-    from benchmarks.tables import headline_budget, longer_budgets
+    from benchmarks.reporting.tables import headline_budget, longer_budgets
 
     done = [
         {"model": m, "budget": b, "status": "complete"}

@@ -2,7 +2,7 @@
 family at step 0, with a run's provenance, once per family, dataset and seed (cached); the
 tables and the report show it as a reference row and never average it with the runs.
 
-Synthetic data and a stand-in evaluation (through the runner's seam, ``benchmarks.execute
+Synthetic data and a stand-in evaluation (through the runner's seam, ``benchmarks.runner.execute
 .SERVICES``): the model built, the cache and the records are real.
 """
 
@@ -15,14 +15,14 @@ import pytest
 import torch
 from synthetic import synthetic_mnist
 
-import benchmarks.execute
-from benchmarks.aggregate import aggregate
+import benchmarks.runner.execute
 from benchmarks.environment import git_commit, versions
-from benchmarks.execute import RunServices
 from benchmarks.records import load_records, records_frame
-from benchmarks.tables import README_END, README_START, write_tables
+from benchmarks.reporting.aggregate import aggregate
+from benchmarks.reporting.tables import README_END, README_START, write_tables
+from benchmarks.reporting.untrained_records import ROW_PREFIX, load_untrained
+from benchmarks.runner.execute import RunServices
 from benchmarks.untrained import main
-from benchmarks.untrained_records import ROW_PREFIX, load_untrained
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train import train_run
 from gan_zoo.train.trainer import Trainer
@@ -47,7 +47,7 @@ def stand_in(monkeypatch, tmp_path):
     services = RunServices(
         dataset=lambda name, root: data, evaluate=evaluate, verify=lambda name, root: None
     )
-    monkeypatch.setattr(benchmarks.execute, "SERVICES", services)
+    monkeypatch.setattr(benchmarks.runner.execute, "SERVICES", services)
     return calls, data
 
 
@@ -167,7 +167,7 @@ def test_tables_show_the_untrained_row_and_never_aggregate_it(stand_in, tmp_path
     assert "untrained (step 0),gan,mnist" in csv
     assert "untrained" not in (out / "tables" / "mnist.csv").read_text()
 
-    from benchmarks.report.__main__ import main as report
+    from benchmarks.reporting.report.__main__ import main as report
 
     assert report(["--out", str(out)]) == 0
     html = (out / "report" / "index.html").read_text()

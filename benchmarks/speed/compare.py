@@ -24,8 +24,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.environment import cpu_name, device_description, git_commit, versions
+from benchmarks.reporting.tables import replace_section
 from benchmarks.speed.baseline import baseline_step
-from benchmarks.tables import replace_section
 from gan_zoo.config import COMMON, DEVICE_DEFAULTS, Budget, coerce
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device

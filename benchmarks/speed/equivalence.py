@@ -27,7 +27,7 @@ from scipy import stats
 
 from benchmarks.cli import refused
 from benchmarks.records import has_records, load_records, records_frame
-from benchmarks.tables import to_markdown
+from benchmarks.reporting.tables import to_markdown
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import headline

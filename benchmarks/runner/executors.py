@@ -14,9 +14,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from benchmarks.execute import execute_group, execute_run
-from benchmarks.plan import RunSpec, fuse_groups
 from benchmarks.records import write_record
+from benchmarks.runner.execute import execute_group, execute_run
+from benchmarks.runner.plan import RunSpec, fuse_groups
 from gan_zoo.errors import ConfigError
 from gan_zoo.progress import said_notes
 

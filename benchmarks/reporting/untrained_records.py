@@ -14,8 +14,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from benchmarks.aggregate import format_cell
 from benchmarks.records import check_tabulable, device_label
+from benchmarks.reporting.aggregate import format_cell
 from gan_zoo.errors import DataError
 from gan_zoo.metrics.registry import order_keys
 

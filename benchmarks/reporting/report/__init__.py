@@ -7,6 +7,6 @@ grids, traversals and curves; per-run config, versions, history and curve; pairw
 with 95% intervals.
 """
 
-from benchmarks.report.site import build_site
+from benchmarks.reporting.report.site import build_site
 
 __all__ = ["build_site"]

@@ -12,7 +12,7 @@ from functools import partial
 
 import torch
 
-from benchmarks.plan import RunSpec
+from benchmarks.runner.plan import RunSpec
 from gan_zoo.config import budget
 from gan_zoo.metrics.curves import check_curve_setting
 from gan_zoo.progress import note_once

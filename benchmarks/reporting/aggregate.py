@@ -19,7 +19,7 @@ def aggregate(records: list[dict]) -> pd.DataFrame:
     complete runs.
 
     Every key of the records is aggregated, declared ones in registry order, undeclared ones
-    last (``benchmarks.tables`` reports those).
+    last (``benchmarks.reporting.tables`` reports those).
     """
     frame = records_frame([r for r in records if r.get("status") == "complete"])
     if frame.empty:

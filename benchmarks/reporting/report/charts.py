@@ -1,6 +1,6 @@
 """Small inline SVG line charts for the report's per-run and per-model pages.
 
-The suite's figures are matplotlib PNGs (``benchmarks.plots``), which cost about half a second
+The suite's figures are matplotlib PNGs (``benchmarks.reporting.plots``), which cost about half a second
 each here; the report has one page per run, so its small charts are drawn as SVG text instead
 (milliseconds, no files, a tooltip on every point). Data come from the same frames the figures
 use.

@@ -21,12 +21,12 @@ from typing import Any
 
 import torch
 
-from benchmarks.availability import quality_note
 from benchmarks.environment import device_description, git_commit, versions
-from benchmarks.kept_result import ForcedRerun
-from benchmarks.plan import RunSpec
 from benchmarks.records import read_record, record_path, write_record
-from benchmarks.run_lock import RunLock
+from benchmarks.runner.availability import quality_note
+from benchmarks.runner.kept_result import ForcedRerun
+from benchmarks.runner.plan import RunSpec
+from benchmarks.runner.run_lock import RunLock
 from gan_zoo.data import DataSplits, load_dataset
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.digest_cache import file_sha256
@@ -184,7 +184,7 @@ def execute_group(
     Each run is owned by this process while it trains and evaluates (a lock beside its folder):
     a run another process holds is skipped with a record of status ``locked`` that is never
     written, and the other process finishes it. ``settings``: the fields of
-    :class:`RunSettings` (``log`` names live-log backends, ``benchmarks.live_log``).
+    :class:`RunSettings` (``log`` names live-log backends, ``benchmarks.runner.live_log``).
     """
     run = RunSettings(Path(out), evaluation=evaluation or EvalOptions(), **settings)
     set_progress(run.progress)
@@ -384,7 +384,7 @@ def _train_and_evaluate(
             record["quality_note"] = note
     lives = []
     if run.log:  # imported only when asked for: without --log nothing of it loads
-        from benchmarks.live_log import LiveLog
+        from benchmarks.runner.live_log import LiveLog
 
         lives = [
             LiveLog(run.log, c.spec.run_id, c.run_dir, c.config.budget.steps, c.config.hparams)

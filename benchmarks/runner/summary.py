@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks.aggregate import aggregate, format_cell
-from benchmarks.convergence import METRIC, NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
+from benchmarks.reporting.aggregate import aggregate, format_cell
+from benchmarks.reporting.convergence import (
+    METRIC,
+    NOT_CONVERGED,
+    STEEP_GAIN_PER_DECADE,
+    is_not_converged,
+)
 from gan_zoo.metrics.registry import display_name, feature_notes, headline_any
 
 REPORT_HINT = (

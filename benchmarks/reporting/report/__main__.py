@@ -30,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     if not has_records(args.out):
         return 2
     if args.screenshot is not None:
-        from benchmarks.report.browser import browser_missing
+        from benchmarks.reporting.report.browser import browser_missing
 
         if (why := browser_missing()) is not None:
             print(f"error: --screenshot needs a browser: {why}", file=sys.stderr)
             return 2
-    from benchmarks.report.site import build_site
+    from benchmarks.reporting.report.site import build_site
 
     t0 = time.perf_counter()
     try:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     index = args.out / "report" / "index.html"
     print(f"{len(pages)} pages in {time.perf_counter() - t0:.1f} s; open {index}")
     if args.screenshot is not None:
-        from benchmarks.report.browser import screenshot
+        from benchmarks.reporting.report.browser import screenshot
 
         print(screenshot(index, args.screenshot))
     return 0

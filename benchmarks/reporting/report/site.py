@@ -20,15 +20,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from benchmarks.aggregate import ID_COLUMNS, aggregate, difference_interval, format_cell
-from benchmarks.anchors import Anchor, anchors_for
-from benchmarks.convergence import METRIC as CONVERGENCE_METRIC
-from benchmarks.convergence import NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
-from benchmarks.execute import runs_root
-from benchmarks.plots import curve_frame, watched_logs
 from benchmarks.records import device_label, is_external, load_records
-from benchmarks.report.charts import Series, line_chart
-from benchmarks.tables import (
+from benchmarks.reporting.aggregate import ID_COLUMNS, aggregate, difference_interval, format_cell
+from benchmarks.reporting.anchors import Anchor, anchors_for
+from benchmarks.reporting.convergence import METRIC as CONVERGENCE_METRIC
+from benchmarks.reporting.convergence import NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
+from benchmarks.reporting.plots import curve_frame, watched_logs
+from benchmarks.reporting.report.charts import Series, line_chart
+from benchmarks.reporting.tables import (
     CHANCE_ROW,
     FLOOR_ROW,
     dataset_title,
@@ -38,12 +37,13 @@ from benchmarks.tables import (
     reference_rows,
     run_label,
 )
-from benchmarks.untrained_records import load_untrained
+from benchmarks.reporting.untrained_records import load_untrained
+from benchmarks.runner.execute import runs_root
 from gan_zoo.config import BUDGETS
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import declaration, display_name, feature_notes, headline
 
-#: per-dataset figures ``benchmarks.plots`` writes under ``<out>/figures``, with their captions
+#: per-dataset figures ``benchmarks.reporting.plots`` writes under ``<out>/figures``, with their captions
 FIGURES = (
     ("curves_images", "Learning curves against images seen (line: mean, band: sd over seeds)"),
     ("curves_seconds", "Learning curves against training seconds"),
@@ -301,7 +301,7 @@ def copy_file(src: Path, dst: Path) -> Path:
 
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("benchmarks.report", "templates"),
+        loader=PackageLoader("benchmarks.reporting.report", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
