@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.io import WRITE_FAILED, WriteError
+
+if TYPE_CHECKING:
+    from benchmarks.runner.eval_options import EvalOptions
 
 
 def refused(exc: GanZooError) -> int:
@@ -60,4 +64,33 @@ def add_inception_arguments(p: argparse.ArgumentParser, inception_help: str) -> 
         default=None,
         help="Inception v3 weights file (default: the converted offline weights, else "
         "torch-fidelity's download)",
+    )
+
+
+def eval_options(args: argparse.Namespace, weights_imply_inception: bool = False) -> EvalOptions:
+    """The evaluation options of ``run``, ``evaluate`` or ``sample``, made once from its
+    arguments (as ``RunConfig`` is for training) and passed whole from there on.
+
+    An option the command does not have keeps its default: ``--num-samples`` (``run``: once the
+    budget's default and the data's fit are applied), the budget's draw (``args.eval_draw``),
+    ``--inception`` (also meant by ``--inception-weights`` where ``weights_imply_inception``),
+    ``--inception-weights`` (``~`` expanded; where Inception would read it, a path that is not
+    a file is refused in one line) and ``--data-root``.
+    """
+    from benchmarks.runner.eval_options import EvalOptions
+
+    default = EvalOptions()
+    given = getattr(args, "inception_weights", None)
+    weights = None if given is None else str(Path(given).expanduser())
+    inception = bool(getattr(args, "inception", False))
+    inception = inception or (weights_imply_inception and weights is not None)
+    if inception and weights is not None and not Path(weights).is_file():
+        raise ConfigError(f"--inception-weights {given} is not a file")
+    num_samples = getattr(args, "num_samples", None)
+    return EvalOptions(
+        num_samples=default.num_samples if num_samples is None else num_samples,
+        inception=inception,
+        inception_weights=weights,
+        draw=getattr(args, "eval_draw", default.draw),
+        data_root=getattr(args, "data_root", None),
     )

@@ -19,17 +19,18 @@ line and exit code 2, and nothing is written.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks import evaluate_sets
-from benchmarks.cli import add_inception_arguments, check_data_root, refused
+from benchmarks.cli import add_inception_arguments, check_data_root, eval_options, refused
 from benchmarks.environment import device_description, git_commit, versions
+from benchmarks.external_record import COUNTS, judge_floor, label_of, shown
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
+from benchmarks.runner.eval_options import EvalOptions
 from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError, DataError, GanZooError
@@ -38,8 +39,6 @@ from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
-#: protocol counts, printed without a real-data level
-COUNTS = ("quality_samples", "quality_reference", "prc_samples")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,31 +76,23 @@ def run_id(dataset: str, name: str) -> str:
     return f"external__{dataset}__{name}"
 
 
-def label_of(name: str | None, samples: Path) -> str:
-    label = name if name is not None else samples.stem or samples.name
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", label):
-        raise DataError(
-            f"name {label!r} must be letters, digits, '.', '_' or '-' (it names the record file)"
-        )
-    return label
-
-
 def evaluate_file(
     dataset: str,
     samples: Path,
+    options: EvalOptions,
     name: str | None = None,
     seed: int = 0,
-    data_root: str | None = None,
-    inception: bool = False,
-    inception_weights: str | None = None,
 ) -> dict[str, Any]:
-    """The record of one file of samples; every check runs before any metric."""
+    """The record of one file of samples, scored with ``options`` (Inception and its weights,
+    the data folder; the file's own count is the sample count); every check runs before any
+    metric."""
     from gan_zoo.metrics.judge import get_judge, has_judge
 
     label = label_of(name, samples)
     dataset = canonical_name(dataset)
     if not external.scorable(dataset):
         raise DataError(f"no registered metric scores {dataset} samples without a model")
+    data_root = options.data_root
     test = load_dataset(dataset, splits(dataset)[-1], root=data_root)
     loaded = external.read_samples(samples, test.image_shape, test.num_classes)
     chosen, skipped = external.plan(test.name, external.FileSamples(loaded.latent))
@@ -109,7 +100,7 @@ def evaluate_file(
     judged = has_judge(test.name)  # quality on a dataset without a judge has no judge floor
     t0 = time.perf_counter()
     scores, details = external.score(
-        loaded, test.name, chosen, seed, data_root, inception, inception_weights
+        loaded, test.name, chosen, seed, data_root, options.inception, options.inception_weights
     )
     if not scores:  # a dataset without a judge has quality on Inception only
         raise DataError(f"no metric scored these samples on {test.name}; add --inception")
@@ -144,23 +135,6 @@ def evaluate_file(
         "commit": git_commit(),
         **device_description(pick_device(None)),
     }
-
-
-def shown(value: float) -> str:
-    """A score as the command prints it: 4 significant digits, counts in full."""
-    if float(value).is_integer() and abs(value) >= 1:
-        return f"{value:.0f}"
-    return f"{value:.4g}"
-
-
-def judge_floor(dataset: str, n: int, seed: int, data_root: str | None) -> dict[str, float]:
-    """Real train images vs the test split at the samples' count: the level real data reaches
-    (cached with the judge, so the zoo's 10,000 costs nothing after its first run)."""
-    from gan_zoo.metrics.fidelity import quality_floor
-
-    if n > len(load_dataset(dataset, "train", root=data_root)):
-        return {}
-    return quality_floor(dataset, root=data_root, num_samples=n, seed=seed)
 
 
 def describe(record: dict[str, Any], path: Path) -> str:
@@ -212,42 +186,29 @@ def check_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--batch-size must be positive, got {args.batch_size}")
     if args.batch_size is not None and args.reference is None:
         raise ConfigError("--batch-size applies to --reference only")
-    weights = args.inception_weights
-    if weights is not None and not Path(weights).expanduser().is_file():
-        raise ConfigError(f"--inception-weights {weights} is not a file")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         check_args(args)
-        if args.inception_weights is not None:
-            args.inception_weights = str(Path(args.inception_weights).expanduser())
+        # the one place the options are made: --inception-weights means --inception here
+        options = eval_options(args, weights_imply_inception=True)
         check_out_writable(args.out)
-        check_data_root(args.data_root)
+        check_data_root(options.data_root)
         if args.reference is not None:
             record = evaluate_sets.evaluate_sets(
                 args.samples,
                 args.reference,
+                options,
                 args.dataset,
-                args.inception or args.inception_weights is not None,
-                args.inception_weights,
                 args.name,
                 args.seed,
-                args.data_root,
                 args.batch_size,
             )
             text = evaluate_sets.describe
         else:
-            record = evaluate_file(
-                args.dataset,
-                args.samples,
-                args.name,
-                args.seed,
-                args.data_root,
-                args.inception or args.inception_weights is not None,
-                args.inception_weights,
-            )
+            record = evaluate_file(args.dataset, args.samples, options, args.name, args.seed)
             text = describe
         path = write_record(args.out, record)
     except GanZooError as exc:

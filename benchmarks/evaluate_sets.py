@@ -23,6 +23,8 @@ import numpy as np
 import torch
 
 from benchmarks.environment import device_description, git_commit, versions
+from benchmarks.external_record import COUNTS, judge_floor, label_of, shown
+from benchmarks.runner.eval_options import EvalOptions
 from gan_zoo.data.image_files import (
     IMAGE_SUFFIXES,
     image_shape_of,
@@ -39,8 +41,6 @@ from gan_zoo.models.base import Samples
 from gan_zoo.models.latent import LatentLayout
 
 MODE = "two-sets"
-#: counts printed last, without a real-data level
-COUNTS = ("quality_samples", "quality_reference", "prc_samples")
 
 
 def read_set(
@@ -122,21 +122,21 @@ def _described(loaded: external.SampleFile) -> dict[str, Any]:
 def evaluate_sets(
     samples: Path,
     reference: Path,
+    options: EvalOptions,
     dataset: str | None = None,
-    inception: bool = False,
-    inception_weights: str | None = None,
     name: str | None = None,
     seed: int = 0,
-    data_root: str | None = None,
     batch_size: int | None = None,
 ) -> dict[str, Any]:
-    """The record of ``samples`` scored against ``reference``; every check runs first."""
-    from benchmarks.evaluate import judge_floor, label_of
+    """The record of ``samples`` scored against ``reference`` with ``options`` (Inception and
+    its weights, the data folder; the sets' own sizes are the counts); every check runs first.
+    Inception runs where ``options`` ask for it, and always without ``dataset``."""
     from gan_zoo.data import canonical_name, load_dataset, splits
     from gan_zoo.metrics import two_sets
     from gan_zoo.metrics.judge import get_judge, has_judge
     from gan_zoo.metrics.registry import get_metric
 
+    data_root, inception = options.data_root, options.inception
     label = label_of(name, samples) if name else f"{_stem(samples)}__vs__{_stem(reference)}"
     shape = classes = None
     judged = False
@@ -167,7 +167,7 @@ def evaluate_sets(
         scores, details = two_sets.score(
             set_a.samples.images,
             set_b.samples.images,
-            inception_weights,
+            options.inception_weights,
             cuda=device.type == "cuda",
             seed=seed,
             **extra,
@@ -254,9 +254,9 @@ def describe(record: dict[str, Any], path: Path) -> str:
     keys += [k for k in COUNTS if k in metrics]
     width = max(len(display_name(k)) for k in keys)
     for key in keys:
-        line = f"  {display_name(key):<{width}}  {_shown(metrics[key])}"
+        line = f"  {display_name(key):<{width}}  {shown(metrics[key])}"
         if key in floors and key not in COUNTS:
-            line += f"  (real data: {_shown(floors[key])})"
+            line += f"  (real data: {shown(floors[key])})"
         lines.append(line)
     for metric, why in record["skipped_metrics"].items():
         lines.append(f"  skipped {metric}: {why}")
@@ -282,9 +282,3 @@ def describe(record: dict[str, Any], path: Path) -> str:
         )
     lines.append(f"record: {path}")
     return "\n".join(lines)
-
-
-def _shown(value: float) -> str:
-    from benchmarks.evaluate import shown
-
-    return shown(value)

@@ -15,8 +15,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
+from benchmarks.cli import (
+    add_inception_arguments,
+    add_plan_arguments,
+    check_data_root,
+    eval_options,
+    refused,
+)
 from benchmarks.runner.availability import quality_note
 from benchmarks.runner.live_log import parse_log
 from benchmarks.runner.plan import (
@@ -30,6 +37,9 @@ from benchmarks.runner.plan import (
 from gan_zoo.config import BUDGETS, parse_overrides
 from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.train.stop_signals import exit_code, sigterm_raises
+
+if TYPE_CHECKING:
+    from benchmarks.runner.eval_options import EvalOptions
 
 DEFAULT_OUT = Path("results")
 EXECUTORS = ("local", "ray")
@@ -90,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list models, datasets, budgets and metrics, then exit"
     )
-    p.add_argument("--dry-run", action="store_true", help="print the run list and exit")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print each run (its id, what the runner would do with it, an estimated cost from "
+        "the records) and exit; writes nothing",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(
         "--log",
@@ -154,14 +169,15 @@ def check_folders(out: Path) -> None:
     check_writable(cache_root(), CACHE_ENV if os.environ.get(CACHE_ENV) else "the cache folder")
 
 
-def check_specs_on_device(specs: list[RunSpec], device: str) -> None:
-    """Every run's options must be runnable on the device this process will use."""
+def check_specs_on_device(specs: list[RunSpec]) -> None:
+    """Every run's options must be runnable on the device this process will use (each run as
+    the plan resolved it there)."""
     import torch
 
     from gan_zoo.train.speed import check_combination
 
     for spec in specs:
-        config = spec.config(None if device == "auto" else device)
+        config = spec.run_config
         check_combination(config.hparams, torch.device(config.device))
 
 
@@ -230,10 +246,12 @@ def _main(argv: list[str] | None) -> int:
             parse_seeds(args.seeds),
             args.budget,
             parse_overrides(args.overrides),
+            # each run resolved once, here, on this machine's device; a Ray worker picks its own
+            args.device if args.executor == "local" else None,
         )
         if args.fuse > 1 and args.executor == "ray":
             raise ConfigError("--fuse works with the local executor (and --jobs), not Ray")
-        check_fuse(specs, args.fuse, args.device)
+        check_fuse(specs, args.fuse)
         from benchmarks.runner.run_options import apply_budget_defaults, say_plan_notes
         from benchmarks.runner.sample_count import fit_num_samples  # before any run, --dry-run too
 
@@ -244,16 +262,16 @@ def _main(argv: list[str] | None) -> int:
         )
         if fitted:
             print(f"note: {fitted}", file=sys.stderr)
+        evaluation = eval_options(args)  # the one EvalOptions of the plan
         if args.dry_run:
-            for spec in specs:
-                print(spec.run_id)
+            print_dry_run(specs, args, evaluation)
             return 0
         note = quality_note(specs[0].dataset, args.inception)
         if note:
             print(f"note: {note}", file=sys.stderr)
         if args.executor == "local":  # option combinations this device cannot run, up front
-            check_specs_on_device(specs, args.device)
-            say_plan_notes(specs, args.device)
+            check_specs_on_device(specs)
+            say_plan_notes(specs)
         check_folders(args.out)
         check_data_root(args.data_root)
         if args.executor == "local":  # every data file of the plan, before any run starts
@@ -263,23 +281,84 @@ def _main(argv: list[str] | None) -> int:
     except GanZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return execute(specs, args)
+    return execute(specs, args, evaluation)
 
 
-def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
-    from benchmarks.runner.execute import EvalOptions
+def runs_folder(out: Path) -> str:
+    """Where the plan's run folders are, and ``(GAN_ZOO_RUNS)`` where that variable says so."""
+    from benchmarks.runner.execute import runs_root
+
+    where = str(runs_root(out))
+    return f"{where} (GAN_ZOO_RUNS)" if os.environ.get("GAN_ZOO_RUNS") else where
+
+
+def print_dry_run(specs: list[RunSpec], args: argparse.Namespace, evaluation: EvalOptions) -> None:
+    """One line per run on stdout (its id first, then the overrides its hash stands for, what
+    the runner would do with it now and its estimated cost), and the plan's total on stderr.
+    Reads the records and run folders only: nothing is written, locked or moved."""
+    import torch
+
+    from benchmarks.runner.preview import (
+        estimate,
+        run_state,
+        seconds_text,
+        tally,
+        timing_records,
+    )
+
+    device_kind = args.device.split(":")[0]
+    if device_kind == "auto":
+        device_kind = "cuda" if torch.cuda.is_available() else "cpu"
+    timed = timing_records(args.out)
+    names = [
+        spec.run_id + (f" [{spec.overrides_label}]" if spec.overrides else "") for spec in specs
+    ]
+    width = max(map(len, names))
+    states = []
+    total, unknown = 0.0, 0
+    for spec, name in zip(specs, names, strict=True):
+        state = run_state(spec, args.out, args.force, evaluation)
+        states.append(state)
+        line = state.describe()
+        if state.to_do:
+            guess = estimate(spec, timed, device_kind)
+            if guess is None:
+                unknown += 1
+                line += (
+                    f"; no estimate (no complete record of {spec.model} on {spec.dataset_name} "
+                    f"at {spec.budget})"
+                )
+            else:
+                cost = guess.cost(state)
+                total += cost
+                line += f"; est. {seconds_text(cost)} ({guess.source()})"
+        print(f"{name:{width}s}  {line}")
+    to_do = sum(state.to_do for state in states)
+    if not to_do:
+        cost = "nothing to do"
+    elif unknown == to_do:
+        cost = "no estimate"
+    else:
+        cost = f"estimated {seconds_text(total)} one run after another"
+        if unknown:
+            cost += f" for {to_do - unknown} of the {to_do} to do ({unknown} with no estimate)"
+    print(
+        f"dry run: {len(specs)} runs ({tally(states)}); {cost}; records in "
+        f"{args.out / 'records'}, run folders in {runs_folder(args.out)}; nothing was written",
+        file=sys.stderr,
+    )
+
+
+def execute(specs: list[RunSpec], args: argparse.Namespace, evaluation: EvalOptions) -> int:
     from benchmarks.runner.executors import run_local, run_pool, run_ray
     from benchmarks.runner.run_options import start_lines
     from benchmarks.runner.summary import summary_table
 
     common = dict(
-        data_root=args.data_root,
         device=None if args.device == "auto" else args.device,
         force=args.force,
         progress=not args.no_progress,
-        evaluation=EvalOptions(
-            args.num_samples, args.inception, args.inception_weights, args.eval_draw
-        ),
+        evaluation=evaluation,  # with the data folder the runs train on
         log=args.log,
         curve=args.curve,
         on_start=start_lines(specs),
@@ -313,12 +392,13 @@ def execute(specs: list[RunSpec], args: argparse.Namespace) -> int:
     except GanZooError as exc:
         return refused(exc)
     print()
-    print(summary_table(records))
+    print(summary_table(records, args.out))
     note = quality_note(specs[0].dataset, args.inception) if specs else None
     if note:
         print(f"note: {note}")
     print(
-        f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in {args.out / 'records'}"
+        f"\n{len(records)} runs in {time.perf_counter() - t0:.0f} s; records in "
+        f"{args.out / 'records'}, run folders in {runs_folder(args.out)}"
     )
     held = [r for r in records if r.get("status") == "locked"]
     if held:

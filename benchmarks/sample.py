@@ -10,13 +10,14 @@ count and evaluating the file gives the record's own metrics back.
 from __future__ import annotations
 
 import argparse
+import glob
 import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from benchmarks.cli import check_data_root, refused
+from benchmarks.cli import check_data_root, eval_options, refused
 from benchmarks.records import read_record
 from benchmarks.runner.execute import runs_root
 from gan_zoo.data import load_dataset
@@ -54,11 +55,7 @@ def load_run(
     """(the run's model with its checkpoint's weights on ``device``, its record, the checkpoint)."""
     record = read_record(out, run_id)
     if record is None:
-        found = sorted(p.stem for p in (Path(out) / "records").glob("*.json"))[:5]
-        raise DataError(
-            f"no record {run_id!r} under {Path(out) / 'records'}"
-            + (f" (some there: {', '.join(found)})" if found else "")
-        )
+        raise DataError(no_record(run_id, Path(out)))
     if record.get("external"):
         raise ConfigError(f"{run_id} scores samples from a file; there is no model to draw from")
     run_dir = runs_root(out) / run_id
@@ -78,6 +75,37 @@ def load_run(
         # differently, and a few pixels of the exported samples would differ from the run's
         model = model.to(memory_format=torch.channels_last)
     return model, record, state
+
+
+#: the checkout, whose folders (``results/``, ``results-dsprites/``...) are searched for a record
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def no_record(run_id: str, out: Path) -> str:
+    """The one-line error for a run id with no record under ``out``: the ``--out`` to pass
+    where a folder beside the working folder or in the checkout holds it (``results/`` and the
+    like, one level down), else what ``out`` does hold and that ``--out`` names the folder."""
+    here = f"no record {run_id!r} under {out / 'records'}"
+    elsewhere = [
+        folder
+        for root in dict.fromkeys(p.resolve() for p in (Path.cwd(), CHECKOUT))
+        for path in sorted(root.glob(f"*/records/{glob.escape(run_id)}.json"))
+        if (folder := path.parent.parent).resolve() != out.resolve()
+    ]
+    if elsewhere:
+        where = [shown_path(folder) for folder in dict.fromkeys(elsewhere)]
+        return f"{here}; it is under {', '.join(where)}: pass --out {where[0]}"
+    found = sorted(p.stem for p in (out / "records").glob("*.json"))[:5]
+    some = f" (some there: {', '.join(found)})" if found else ""
+    return f"{here}{some}; pass --out DIR where its records are (the --out it was run with)"
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working folder where it lies inside it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
 
 
 def parse_choice(text: str | None, known: list[str], what: str) -> list[str] | None:
@@ -116,8 +144,9 @@ def draw(args: argparse.Namespace) -> list[Path]:
 
     if args.grid < 0 or args.export < 0 or args.rows < 1:
         raise ConfigError("--grid and --export must be >= 0 and --rows >= 1")
-    check_data_root(args.data_root)
-    model, record, state = load_run(args.run_id, args.out, args.device, args.data_root)
+    options = eval_options(args)  # the data folder the run's model is built for
+    check_data_root(options.data_root)
+    model, record, state = load_run(args.run_id, args.out, args.device, options.data_root)
     codes = [c for c in traversal_codes(model) if c != "label"]
     chosen = parse_choice(args.codes, codes, "code(s)")
     chosen = codes if chosen is None else chosen

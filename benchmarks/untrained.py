@@ -23,7 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli import add_inception_arguments, add_plan_arguments, check_data_root, refused
+from benchmarks.cli import (
+    add_inception_arguments,
+    add_plan_arguments,
+    check_data_root,
+    eval_options,
+    refused,
+)
 from benchmarks.reporting.untrained_records import ROW_PREFIX, STATUS, folder, record_id
 from benchmarks.runner.plan import RunSpec, left_out, parse_models, parse_seeds, plan_runs
 from gan_zoo.config import parse_overrides
@@ -151,7 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.runner.execute import EvalOptions
     from benchmarks.runner.sample_count import fit_num_samples
 
     args = build_parser().parse_args(argv)
@@ -170,11 +175,12 @@ def main(argv: list[str] | None = None) -> int:
         num_samples, fitted = fit_num_samples(args.num_samples, specs[0].dataset, args.inception)
         if fitted:
             print(f"note: {fitted}", file=sys.stderr)
-        options = EvalOptions(num_samples, args.inception, args.inception_weights)
+        args.num_samples = num_samples
+        options = eval_options(args)  # as run, evaluate and sample make theirs
         device = None if args.device == "auto" else args.device
         for spec in specs:
             t0 = time.perf_counter()
-            record, evaluated = untrained_record(spec, args.out, options, args.data_root, device)
+            record, evaluated = untrained_record(spec, args.out, options, options.data_root, device)
             how = "evaluated" if evaluated else "cached"
             print(
                 f"{record['run_id']}: {how} in {time.perf_counter() - t0:.1f} s, "

@@ -1,12 +1,14 @@
 """The one place gan-zoo writes files and reads saved tensors back.
 
 Writes are atomic (a temp file beside the target, then a rename), so a crash, Ctrl-C or a full
-disk never leaves a half-written file and the previous good file stays in place. A write the
-file system refuses (disk full, read-only, no permission, a missing folder) becomes one
-``WriteError`` naming the path and the cause; the command-line tools stop the plan on it with
-exit code ``WRITE_FAILED`` (74, sysexits' EX_IOERR). Saved tensors are read back with
-``weights_only=True``: a file that would need arbitrary unpickling (it could run code) is
-refused with one line naming it.
+disk never leaves a half-written file and the previous good file stays in place. Each file gets
+the mode any new file of the user gets (``0o666`` less the umask: ``0o644`` under the usual
+``022``), not a temp file's private ``0o600``, so a shared results folder stays readable to the
+people it is shared with. A write the file system refuses (disk full, read-only, no permission,
+a missing folder) becomes one ``WriteError`` naming the path and the cause; the command-line
+tools stop the plan on it with exit code ``WRITE_FAILED`` (74, sysexits' EX_IOERR). Saved
+tensors are read back with ``weights_only=True``: a file that would need arbitrary unpickling
+(it could run code) is refused with one line naming it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +94,30 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
         raise write_error(Path(path), cause) from exc
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system tells it
+    (``/proc/self/status`` on Linux); elsewhere set and restored at once under a lock."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # the private 0o077 for that instant: nothing made then is too open
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def new_file_mode() -> int:
+    """The permission bits a file created now with ``open()`` would get."""
+    return 0o666 & ~current_umask()
+
+
 def atomic_write(
     path: str | os.PathLike[str], write: Callable[[Any], None], mode: str = "wb"
 ) -> Path:
@@ -101,6 +128,7 @@ def atomic_write(
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, mode) as handle:
+                os.chmod(tmp, new_file_mode())  # not mkstemp's 0o600: others may read it
                 write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -63,7 +63,7 @@ def test_the_command_is_both_families_three_seeds_fused_graphed_at_the_anchor_bu
     # the runner plans six runs from it (a dry run plans without a GPU)
     dry = [a if a != "cuda" else "cpu" for a in argv]
     assert run_main([*dry, "--dry-run"]) == 0
-    planned = capsys.readouterr().out.split()
+    planned = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert len(planned) == 6 and all(r.startswith("dsprites__infogan") for r in planned)
 
 

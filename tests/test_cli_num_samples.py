@@ -61,7 +61,7 @@ def test_a_small_test_split_lowers_the_count_with_a_note_before_any_run(
     assert "its test split holds 130 images" in err and "evaluating on 130 samples" in err
     assert not out.exists()
     given = []
-    monkeypatch.setattr(run, "execute", lambda specs, args: given.append(args.num_samples) or 0)
+    monkeypatch.setattr(run, "execute", lambda specs, args, ev: given.append(ev.num_samples) or 0)
     assert run.main([*argv, "--num-samples", "1000"]) == 0
     assert given == [130]  # what the runs are evaluated on, and what their records say
     assert not (out / "records").exists() and not (out / "runs").exists()

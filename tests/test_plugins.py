@@ -156,14 +156,14 @@ def test_a_plugin_family_fuses_where_its_registration_declares_it(installed_plug
     and groups its seeds; a plugin that does not declare it is refused in one line."""
     assert fuses("lsgan") and not fuses("wgan_gp")
     assert "lsgan" in fused_families() and "wgan_gp" not in fused_families()
-    specs = plan_runs(["lsgan"], "mnist", [0, 1, 2], "smoke", {})
-    check_fuse(specs, 2, "cpu")
+    specs = plan_runs(["lsgan"], "mnist", [0, 1, 2], "smoke", {}, "cpu")
+    check_fuse(specs, 2)
     assert [[s.seed for s in group] for group in fuse_groups(specs, 2)] == [[0, 1], [2]]
-    refused = plan_runs(["wgan_gp"], "mnist", [0, 1], "smoke", {})
+    refused = plan_runs(["wgan_gp"], "mnist", [0, 1], "smoke", {}, "cpu")
     with pytest.raises(ConfigError, match="--fuse is not available for wgan_gp") as err:
-        check_fuse(refused, 2, "cpu")
+        check_fuse(refused, 2)
     assert "\n" not in str(err.value) and "fuses=True" in str(err.value)
-    check_fuse(refused, 1, "cpu")  # alone it runs as ever
+    check_fuse(refused, 1)  # alone it runs as ever
 
 
 def test_a_fusing_plugin_trains_fused_as_it_trains_alone(installed_plugins):

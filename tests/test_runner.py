@@ -60,7 +60,7 @@ def test_unwritable_out_is_refused(tmp_path, capsys):
 def test_all_models_on_dsprites_leave_sgan_out_and_say_why(capsys):
     assert main(["--models", "all", "--dataset", "dsprites", "--dry-run"]) == 0
     captured = capsys.readouterr()
-    assert [line.split("__")[1] for line in captured.out.split()] == [
+    assert [line.split("__")[1] for line in captured.out.splitlines()] == [
         "gan",
         "cgan",
         "acgan",
@@ -72,7 +72,7 @@ def test_all_models_on_dsprites_leave_sgan_out_and_say_why(capsys):
 
 def test_dry_run_lists_stable_run_ids(capsys):
     assert main(["--models", "infogan,stacked_gan", "--seeds", "2", "--dry-run"]) == 0
-    lines = capsys.readouterr().out.split()
+    lines = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert lines == [
         "mnist__infogan__paper__seed0",
         "mnist__sgan__paper__seed0",
@@ -310,7 +310,9 @@ def test_ray_executor_runs_two_smoke_runs(tmp_path, mnist_available):
 
 def test_one_chosen_seed_is_a_one_item_list(capsys):
     assert main(["--models", "gan", "--seeds", "2,", "--dry-run"]) == 0
-    assert capsys.readouterr().out.split() == ["mnist__gan__paper__seed2"]
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == [
+        "mnist__gan__paper__seed2"
+    ]
 
 
 def test_the_main_command_in_a_fresh_clone_prints_the_committed_headline_rows_at_once(

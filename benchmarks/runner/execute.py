@@ -14,7 +14,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import torch
 from benchmarks.environment import device_description, git_commit, versions
 from benchmarks.records import read_record, record_path, write_record
 from benchmarks.runner.availability import quality_note
+from benchmarks.runner.eval_options import EvalOptions
 from benchmarks.runner.kept_result import ForcedRerun
 from benchmarks.runner.plan import RunSpec
 from benchmarks.runner.run_lock import RunLock
@@ -105,51 +106,27 @@ SERVICES = RunServices()
 
 
 @dataclass(frozen=True)
-class EvalOptions:
-    """What an evaluation depends on besides the run, made once by the command that asks for
-    it (``run``, ``evaluate``, ``sample``) as ``RunConfig`` is for training: a kept evaluation
-    is reused only if these match."""
-
-    num_samples: int = 10_000
-    inception: bool = False
-    inception_weights: str | None = None
-    #: the disentanglement metrics' draw (``dsprites_scoring.DRAWS``; the budget's)
-    draw: str = "full"
-
-    def kept_key(self) -> dict[str, Any]:
-        """How a kept evaluation (``result.json``) names the options it was made with (the
-        draw only where it is not the full one, so evaluations kept before it still match)."""
-        key: dict[str, Any] = {
-            "num_samples": self.num_samples,
-            "inception": self.inception,
-            "inception_weights": self.inception_weights,
-        }
-        if self.draw != "full":
-            key["draw"] = self.draw
-        return key
-
-    def evaluate_kwargs(self) -> dict[str, Any]:
-        """The options as ``gan_zoo.metrics.suite.evaluate`` takes them."""
-        return self.kept_key()
-
-
-@dataclass(frozen=True)
 class RunSettings:
     """Everything a plan's runs share besides their specs: where, on what, and how."""
 
     out: Path
-    data_root: str | None = None
     device: str | None = None
     force: bool = False
     progress: bool = True
     #: False on a Ray worker: the driver writes the records it gets back
     write: bool = True
-    evaluation: EvalOptions = EvalOptions()
+    evaluation: EvalOptions = field(default_factory=EvalOptions)
     log: tuple[str, ...] = ()
     #: the learning curve: off | cheap | full (``metrics.curves.CURVE_SETTINGS``)
     curve: str = "full"
     #: called with (run id, what starts) as a run starts to work; picklable for --jobs
     on_start: Callable[[str, str], None] | None = None
+
+    @property
+    def data_root(self) -> str | None:
+        """The data folder, the evaluation's (``EvalOptions.data_root``): training reads the
+        same."""
+        return self.evaluation.data_root
 
 
 @dataclass
@@ -228,7 +205,9 @@ def _claim(
     ForcedRerun.recover(run.out, run_dir, spec.run_id)  # a forced rerun that died, undone
     if not run.force and (done := complete_record(run.out, spec.run_id)) is not None:
         return _done(records, spec, done)  # finished by the process that held it meanwhile
-    config = spec.config(run.device)
+    # the plan's resolution where it made one (``plan_runs`` on this process's device); a spec
+    # planned without one (a Ray task: its worker chooses the device) is resolved here
+    config = spec.resolved if spec.resolved is not None else spec.config(run.device)
     if not run.force and (kept := kept_evaluation(run_dir, run.evaluation, config)) is not None:
         _settle(run, run_dir, kept, True)
         return _done(records, spec, kept)
@@ -281,7 +260,8 @@ def kept_evaluation(
     run_dir: Path, options: EvalOptions, config: RunConfig
 ) -> dict[str, Any] | None:
     """The record of an evaluation that finished but was never written to ``records/`` (a full
-    disk, a signal while writing), if it was made with ``options``, for this run's config and
+    disk, a signal while writing), if it was made with ``options`` (``EvalOptions.kept_key``:
+    the sample count, Inception and its weights' digest, the draw), for this run's config and
     of the checkpoint now in the folder; the rerun only writes it. A ``result.json`` that does
     not prove all three (copied in, hand-made, or left beside another checkpoint) is ignored."""
     path = run_dir / PENDING
@@ -292,10 +272,14 @@ def kept_evaluation(
     except (OSError, json.JSONDecodeError) as exc:
         logger.warning("kept evaluation %s is unreadable (%s); evaluating again", path, exc)
         return None
-    if (
-        kept.pop("evaluation_options", None) != options.kept_key()
-        or kept.get("status") != "complete"
-    ):
+    if kept.get("status") != "complete":
+        return None
+    if kept.pop("evaluation_options", None) != options.kept_key():
+        logger.warning(
+            "%s was made with other evaluation options (sample count, Inception weights or "
+            "draw) than this run's; evaluating again",
+            path,
+        )
         return None
     checkpoint = CheckpointFiles(run_dir).current
     proven = (

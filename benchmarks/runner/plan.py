@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from gan_zoo.config import REFUSED
 from gan_zoo.config import budget as check_budget
@@ -25,6 +25,10 @@ class RunSpec:
     seed: int
     budget: str
     overrides: tuple[tuple[str, str], ...] = ()
+    #: the run resolved once, on the device this process trains it on (``plan_runs`` with a
+    #: device): what the plan's checks, its build, its trainer and its record read; None for a
+    #: plan made without a device (a Ray task resolves on its worker). Not part of its identity.
+    resolved: RunConfig | None = field(default=None, compare=False, repr=False)
 
     @property
     def dataset_name(self) -> str:
@@ -40,11 +44,25 @@ class RunSpec:
             rid += f"__{digest}"
         return rid
 
+    @property
+    def overrides_label(self) -> str:
+        """The overrides the run id's hash stands for, as ``--set`` takes them
+        (``lambda_cont=1.0,lr_g=5e-4``); empty without any."""
+        return ",".join(f"{key}={value}" for key, value in self.overrides)
+
     def config(self, device: str | None = None) -> RunConfig:
-        """This run resolved on ``device``: what its build, its trainer and its record read."""
+        """This run resolved on ``device`` now (the plan keeps its one resolution in
+        :attr:`resolved`)."""
         return RunConfig.resolve(
             self.model, self.dataset, self.seed, self.budget, dict(self.overrides), device
         )
+
+    @property
+    def run_config(self) -> RunConfig:
+        """The config the plan resolved this run to (``plan_runs`` with a device)."""
+        if self.resolved is None:
+            raise ValueError(f"{self.run_id} was planned without a device: it has no config yet")
+        return self.resolved
 
     def as_dict(self) -> dict:
         out = {
@@ -98,21 +116,33 @@ def left_out(text: str | None, dataset: str) -> list[str]:
 
 
 def plan_runs(
-    models: list[str], dataset: str, seeds: list[int], budget: str, overrides: dict[str, str]
+    models: list[str],
+    dataset: str,
+    seeds: list[int],
+    budget: str,
+    overrides: dict[str, str],
+    device: str | None = None,
 ) -> list[RunSpec]:
     """Validate every name and override up front, so a typo fails before any training.
 
     ``dataset`` may be a spec of the user's data (``folder:PATH``, ``npz:PATH``): it is read and
-    checked here, and the runs carry its absolute form.
+    checked here, and the runs carry its absolute form. With ``device`` (``auto``, ``cpu``,
+    ``cuda:N``: where this process will train them) each run is resolved there, once, and its
+    spec carries that config (:attr:`RunSpec.resolved`); without one (a Ray driver, whose
+    workers choose their own device) one run of each model is resolved on the CPU, to check it.
     """
     entry = resolve(dataset)  # unknown names and bad user data fail here, in one line
     check_budget(budget, entry.name)
     frozen = tuple(sorted(overrides.items()))
-    for model in models:  # raises on an unknown key or a bad value
-        RunSpec(model, dataset, seeds[0], budget, frozen).config("cpu")
-    check_models_fit(models, entry)
     # seed-major: a partial sweep still covers every model
-    return [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]
+    specs = [RunSpec(m, dataset, s, budget, frozen) for s in seeds for m in models]
+    if device is not None:  # raises on an unknown key or a bad value, or a device not here
+        specs = [replace(spec, resolved=spec.config(device)) for spec in specs]
+    else:
+        for model in models:  # raises on an unknown key or a bad value
+            RunSpec(model, dataset, seeds[0], budget, frozen).config("cpu")
+    check_models_fit(models, entry)
+    return specs
 
 
 def fuse_groups(specs: list[RunSpec], fuse: int) -> list[list[RunSpec]]:
@@ -126,8 +156,9 @@ def fuse_groups(specs: list[RunSpec], fuse: int) -> list[list[RunSpec]]:
     return [runs[i : i + fuse] for runs in alike.values() for i in range(0, len(runs), fuse)]
 
 
-def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
-    """``--fuse`` must be at least 1, and above 1 only for families and options it handles."""
+def check_fuse(specs: list[RunSpec], fuse: int) -> None:
+    """``--fuse`` must be at least 1, and above 1 only for families and options it handles (the
+    options each run was resolved to: a plan made with its device)."""
     if fuse < 1:
         raise ConfigError("--fuse must be at least 1")
     if fuse == 1:
@@ -135,7 +166,7 @@ def check_fuse(specs: list[RunSpec], fuse: int, device: str = "auto") -> None:
     from gan_zoo.train.fused import check_fusable
 
     for spec in specs:
-        check_fusable(spec.model, spec.config(None if device == "auto" else device).hparams)
+        check_fusable(spec.model, spec.run_config.hparams)
 
 
 def check_models_fit(models: list[str], entry: DatasetEntry) -> None:

@@ -28,13 +28,14 @@ def apply_budget_defaults(args: argparse.Namespace) -> None:
     args.eval_draw = chosen.eval_draw
 
 
-def say_plan_notes(specs: list[RunSpec], device: str) -> None:
+def say_plan_notes(specs: list[RunSpec]) -> None:
     """Facts of the machine the plan's runs would each meet, said once for the plan (the bf16
-    fallback of ``amp=1`` where bf16 is emulated), before the first run starts."""
+    fallback of ``amp=1`` where bf16 is emulated), before the first run starts; each run as the
+    plan resolved it."""
     from gan_zoo.train.speed import bf16_fallback
 
     for spec in specs:
-        config = spec.config(None if device == "auto" else device)
+        config = spec.run_config
         if (note := bf16_fallback(config.hparams, torch.device(config.device))) is not None:
             note_once(note)
 

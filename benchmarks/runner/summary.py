@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+from pathlib import Path
+
 from benchmarks.reporting.aggregate import aggregate, format_cell
 from benchmarks.reporting.convergence import (
     METRIC,
@@ -11,15 +15,31 @@ from benchmarks.reporting.convergence import (
 )
 from gan_zoo.metrics.registry import display_name, feature_notes, headline_any
 
-REPORT_HINT = (
-    "Every run's samples, curves and pairwise comparisons: python -m benchmarks.report "
-    "(then open results/report/index.html)"
-)
+#: the records folder every command reads when it is given no ``--out``
+DEFAULT_OUT = Path("results")
 
 
-def summary_table(records: list[dict]) -> str:
+def report_hint(out: Path = DEFAULT_OUT) -> str:
+    """The command that builds the report of ``out``'s records, and the page to open: with
+    ``--out`` where it is not the default, and the run folders' ``GAN_ZOO_RUNS`` where it is
+    set (the report's samples and curves are read from there)."""
+    out = Path(out)
+    command = "python -m benchmarks.report"
+    if out != DEFAULT_OUT:
+        command += f" --out {shlex.quote(str(out))}"
+    runs = os.environ.get("GAN_ZOO_RUNS")
+    if runs:
+        command = f"GAN_ZOO_RUNS={shlex.quote(runs)} {command}"
+    return (
+        f"Every run's samples, curves and pairwise comparisons: {command} "
+        f"(then open {out / 'report' / 'index.html'})"
+    )
+
+
+def summary_table(records: list[dict], out: Path = DEFAULT_OUT) -> str:
     """The headline metrics of the records' datasets (the registry's), one row per model; a row
-    whose learning curves still rise steeply at their end is marked "not converged"."""
+    whose learning curves still rise steeply at their end is marked "not converged". Its last
+    line says how to see the report of ``out``, the folder the records are in."""
     agg = aggregate(records)
     if agg.empty:
         return "(no complete runs to summarise)"
@@ -49,5 +69,5 @@ def summary_table(records: list[dict]) -> str:
             "(mean over seeds), so the row is the model part way, not its standing.",
         ]
     lines += [f"names: {note}" for note in notes]
-    lines.append(REPORT_HINT)
+    lines.append(report_hint(out))
     return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""What the two ways of ``python -m benchmarks.evaluate`` share in their records and printouts:
+one file against a test split (``benchmarks.evaluate``) and two sets against each other
+(``benchmarks.evaluate_sets``). Both import this module; neither imports the other's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gan_zoo.data import load_dataset
+from gan_zoo.errors import DataError
+
+#: protocol counts, printed without a real-data level
+COUNTS = ("quality_samples", "quality_reference", "prc_samples")
+
+
+def label_of(name: str | None, samples: Path) -> str:
+    """The record's row label: ``--name``, else the file's stem; it names the record file."""
+    label = name if name is not None else samples.stem or samples.name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", label):
+        raise DataError(
+            f"name {label!r} must be letters, digits, '.', '_' or '-' (it names the record file)"
+        )
+    return label
+
+
+def shown(value: float) -> str:
+    """A score as the command prints it: 4 significant digits, counts in full."""
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
+def judge_floor(dataset: str, n: int, seed: int, data_root: str | None) -> dict[str, float]:
+    """Real train images vs the test split at the samples' count: the level real data reaches
+    (cached with the judge, so the zoo's 10,000 costs nothing after its first run)."""
+    from gan_zoo.metrics.fidelity import quality_floor
+
+    if n > len(load_dataset(dataset, "train", root=data_root)):
+        return {}
+    return quality_floor(dataset, root=data_root, num_samples=n, seed=seed)
