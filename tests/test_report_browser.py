@@ -75,3 +75,59 @@ def test_the_index_and_a_page_of_each_kind_render_cleanly_in_chromium(tmp_path, 
         assert page.locator("img").count() == 2
         page.goto(pages[0].as_uri())
         assert page.locator("tr:has-text('sgan (paper)') .badge").inner_text() == "not converged"
+
+
+def test_a_fresh_clone_shows_images_and_one_colour_per_model_in_chromium(tmp_path, monkeypatch):
+    """No run folders (a fresh clone): every model page of a model a committed gallery holds
+    shows loaded images and no "not available" box; each model's lines have one colour on
+    every page; wide tables scroll inside their box, not the page."""
+    from benchmarks.reporting.plots import gallery_rows
+
+    out = tmp_path / "results"
+    shutil.copytree(REPO / "results" / "records", out / "records")
+    shutil.copytree(REPO / "results" / "figures", out / "figures")
+    (tmp_path / "no-runs").mkdir()
+    monkeypatch.setenv("GAN_ZOO_RUNS", str(tmp_path / "no-runs"))
+    assert main(["--out", str(out)]) == 0
+    site = out / "report"
+    held = {}
+    for png in (out / "figures").glob("*_gallery.png"):
+        dataset = png.name.removesuffix("_gallery.png")
+        rows = gallery_rows(png)
+        pages = sorted(site.glob(f"models/{dataset}__*.html"))
+        held[dataset] = [
+            p
+            for p in pages
+            if rows is None or any(p.stem == f"{dataset}__{r['model']}" for r in rows)
+        ]
+    assert all(held.values()) and held
+    colours: dict[str, set[str]] = {}
+    with open_browser() as page:
+        for path in [
+            site / "index.html",
+            *sorted(site.glob("datasets/*.html")),
+            *(p for pages in held.values() for p in pages),
+        ]:
+            page.goto(path.as_uri(), wait_until="load")
+            lines = page.eval_on_selector_all(
+                "svg.chart polyline[data-model]",
+                "els => els.map(e => [e.dataset.model, getComputedStyle(e).stroke])",
+            )
+            for model, stroke in lines:
+                colours.setdefault(model, set()).add(stroke)
+            if path.parent.name == "models":
+                loaded = page.eval_on_selector_all(
+                    "img", "els => els.filter(e => e.complete && e.naturalWidth > 0).length"
+                )
+                assert loaded > 0, f"{path.name} shows no image"
+                assert "not available" not in page.locator("main").inner_text(), path.name
+            if path.name == "index.html":
+                wide = page.evaluate(
+                    "() => [...document.querySelectorAll('.scroll')].some("
+                    "e => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX == 'auto')"
+                )
+                assert wide, "the index's wide tables do not scroll in their box"
+                assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    assert {"gan", "infogan"} <= colours.keys()
+    assert all(len(c) == 1 for c in colours.values()), colours
+    assert len({next(iter(c)) for c in colours.values()}) == len(colours)  # models differ

@@ -1,9 +1,10 @@
 """Small inline SVG line charts for the report's per-run and per-model pages.
 
-The suite's figures are matplotlib PNGs (``benchmarks.reporting.plots``), which cost about half a second
-each here; the report has one page per run, so its small charts are drawn as SVG text instead
-(milliseconds, no files, a tooltip on every point). Data come from the same frames the figures
-use.
+The suite's figures are matplotlib PNGs (``benchmarks.reporting.plots``), which cost about half
+a second each here; the report has one page per run, so its small charts are drawn as SVG text
+instead (milliseconds, no files, a tooltip on every point). Data, colours (one per model) and
+dash patterns (one per run group) come from the same functions the figures use, so a model
+reads the same in a figure and in a chart.
 """
 
 from __future__ import annotations
@@ -14,15 +15,25 @@ from html import escape
 
 from markupsafe import Markup
 
-#: colour-blind-safe qualitative palette (Okabe & Ito), then greys
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+from benchmarks.reporting.plots import count_text
+
+#: a series' colour where the caller gives none (a run's own losses)
+DEFAULT_COLOUR = "#0072B2"
 
 
 @dataclass(frozen=True)
 class Series:
+    """One line: ``label`` in the legend (series sharing one share its entry), ``colour`` its
+    model's (``model_colour``), ``dash`` its run group's (``line_styles``), ``model`` named on
+    the line for readers and tests, ``detail`` added to each point's tooltip (a seed)."""
+
     label: str
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    colour: str = DEFAULT_COLOUR
+    dash: str = ""
+    model: str = ""
+    detail: str = ""
 
 
 def _finite(series: list[Series], logx: bool) -> list[tuple[Series, list[tuple[float, float]]]]:
@@ -38,8 +49,28 @@ def _finite(series: list[Series], logx: bool) -> list[tuple[Series, list[tuple[f
     return out
 
 
-def _tick(value: float) -> str:
-    return f"{value:.3g}"
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """About ``count`` round values (steps of 1, 2, 2.5 or 5 times a power of ten) from the
+    first at or below ``lo`` to the first at or above ``hi``: the axis then ends on a tick."""
+    if hi <= lo:
+        lo, hi = lo - (abs(lo) or 1) * 0.05, hi + (abs(hi) or 1) * 0.05
+    raw = (hi - lo) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    return [round(i * step, 12) for i in range(first, last + 1)]
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten within [lo, hi], with 2x and 5x between them where fewer than three."""
+    ticks = [
+        m * 10**e
+        for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        for m in (1, 2, 5)
+    ]
+    inside = [t for t in ticks if lo <= t * (1 + 1e-9) and t <= hi * (1 + 1e-9)]
+    powers = [t for t in inside if math.log10(t).is_integer()]
+    return powers if len(powers) >= 3 else inside
 
 
 def line_chart(
@@ -47,23 +78,24 @@ def line_chart(
     title: str,
     logx: bool = False,
     x_label: str = "step",
-    width: int = 340,
+    width: int = 330,
     height: int = 210,
 ) -> Markup:
-    """One chart: a polyline per series, a dot with a tooltip per point, min/max ticks."""
+    """One chart: a polyline per series in its model's colour, a dot with a tooltip per point,
+    round ticks with gridlines on both axes, counts written as integers."""
     data = _finite(series, logx)
     if not data:
         return Markup(f'<p class="missing">{escape(title)}: no finite values</p>')
-    left, right, top, bottom = 46, 10, 22, 34
+    left, right, top, bottom = 46, 18, 22, 34
     xs = [x for _, pts in data for x, _ in pts]
     ys = [y for _, pts in data for _, y in pts]
     fx = math.log10 if logx else (lambda v: v)
-    x0, x1 = fx(min(xs)), fx(max(xs))
-    y0, y1 = min(ys), max(ys)
+    xticks = log_ticks(min(xs), max(xs)) if logx else nice_ticks(min(xs), max(xs))
+    yticks = nice_ticks(min(ys), max(ys))
+    x0, x1 = (fx(min(xs)), fx(max(xs))) if logx else (xticks[0], xticks[-1])
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
-    if y1 == y0:
-        y0, y1 = y0 - (abs(y0) or 1) * 0.05, y1 + (abs(y1) or 1) * 0.05
+    y0, y1 = yticks[0], yticks[-1]
     pw, ph = width - left - right, height - top - bottom
 
     def px(x: float) -> float:
@@ -76,28 +108,51 @@ def line_chart(
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{escape(title)}">',
         f'<text x="{left}" y="14" class="ct">{escape(title)}</text>',
+    ]
+    for y in yticks:
+        parts.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" class="grid"/>'
+        )
+        parts.append(f'<text x="{left - 4}" y="{py(y) + 3:.1f}" class="yt">{count_text(y)}</text>')
+    for x in xticks:
+        parts.append(
+            f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{top}" y2="{top + ph}" class="grid"/>'
+        )
+        parts.append(f'<text x="{px(x):.1f}" y="{top + ph + 13}" class="xt">{count_text(x)}</text>')
+    parts += [
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" class="frame"/>',
-        f'<text x="{left - 4}" y="{top + 4}" class="yt">{_tick(y1)}</text>',
-        f'<text x="{left - 4}" y="{top + ph}" class="yt">{_tick(y0)}</text>',
-        f'<text x="{left}" y="{top + ph + 14}" class="xt">{_tick(min(xs))}</text>',
-        f'<text x="{left + pw}" y="{top + ph + 14}" class="xt end">{_tick(max(xs))}</text>',
         f'<text x="{left + pw / 2}" y="{height - 4}" class="xl">'
         f"{escape(x_label)}{' (log)' if logx else ''}</text>",
     ]
-    for i, (s, pts) in enumerate(data):
-        colour = PALETTE[i % len(PALETTE)]
+    for s, pts in data:
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
-        parts.append(f'<polyline points="{path}" stroke="{colour}" class="line"/>')
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        parts.append(
+            f'<polyline points="{path}" stroke="{s.colour}"{dash} class="line" '
+            f'data-model="{escape(s.model)}"/>'
+        )
+        name = escape(s.label + (f" {s.detail}" if s.detail else ""))
         for x, y in pts:
             parts.append(
-                f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.4" fill="{colour}">'
-                f"<title>{escape(s.label)}: {_tick(y)} at {x_label} {_tick(x)}</title></circle>"
+                f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.2" fill="{s.colour}">'
+                f"<title>{name}: {y:.4g} at {escape(x_label)} {count_text(x)}</title></circle>"
             )
     parts.append("</svg>")
-    legend = "".join(
-        f'<span><i style="background:{PALETTE[i % len(PALETTE)]}"></i>{escape(s.label)}</span>'
-        for i, (s, _) in enumerate(data)
-    )
     return Markup(
-        f'<figure class="chartbox">{"".join(parts)}<figcaption>{legend}</figcaption></figure>'
+        f'<figure class="chartbox">{"".join(parts)}<figcaption>{legend(data)}</figcaption></figure>'
     )
+
+
+def legend(data: list[tuple[Series, list]]) -> str:
+    """One entry per label (a run group's seeds share theirs): its colour and dash."""
+    seen: dict[str, Series] = {}
+    for s, _ in data:
+        seen.setdefault(s.label, s)
+    entries = []
+    for label, s in seen.items():
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        entries.append(
+            f'<span><svg width="18" height="8"><line x1="0" x2="18" y1="4" y2="4" '
+            f'stroke="{s.colour}"{dash}/></svg>{escape(label)}</span>'
+        )
+    return "".join(entries)

@@ -3,8 +3,11 @@
 Numbers come from the suite's one implementation of each idea: ``aggregate`` for mean, std and
 95% intervals, ``difference_interval`` for pairwise comparisons, ``reference_rows`` for the
 chance, floor and untrained (step 0) rows, ``anchors_for`` for published figures,
-``headline_budget`` and ``run_label`` for which rows a headline shows and how they are named,
-``convergence`` for the "not converged" mark. This module only arranges them into pages.
+``headline_budget`` and ``row_label`` for which rows a headline shows and how they are named,
+``convergence`` for the "not converged" mark, ``model_colour`` and ``line_styles`` for a line's
+look (the figures' own, so a model has one colour everywhere), ``gallery_rows`` for the rows of
+a committed gallery figure a model's pages show where its run folders are absent. This module
+only arranges them into pages.
 """
 
 from __future__ import annotations
@@ -25,7 +28,15 @@ from benchmarks.reporting.aggregate import ID_COLUMNS, aggregate, difference_int
 from benchmarks.reporting.anchors import Anchor, anchors_for
 from benchmarks.reporting.convergence import METRIC as CONVERGENCE_METRIC
 from benchmarks.reporting.convergence import NOT_CONVERGED, STEEP_GAIN_PER_DECADE, is_not_converged
-from benchmarks.reporting.plots import curve_frame, watched_logs
+from benchmarks.reporting.plots import (
+    curve_frame,
+    gallery_rows,
+    line_styles,
+    model_colour,
+    record_label,
+    row_label,
+    watched_logs,
+)
 from benchmarks.reporting.report.charts import Series, line_chart
 from benchmarks.reporting.tables import (
     CHANCE_ROW,
@@ -35,23 +46,34 @@ from benchmarks.reporting.tables import (
     label_rank,
     model_rank,
     reference_rows,
-    run_label,
 )
 from benchmarks.reporting.untrained_records import load_untrained
 from benchmarks.runner.execute import runs_root
 from gan_zoo.config import BUDGETS
+from gan_zoo.data.registry import find
 from gan_zoo.io import atomic_write
-from gan_zoo.metrics.registry import declaration, display_name, feature_notes, headline
+from gan_zoo.metrics.registry import (
+    declaration,
+    display_name,
+    feature_notes,
+    headline,
+    headline_any,
+)
 
-#: per-dataset figures ``benchmarks.reporting.plots`` writes under ``<out>/figures``, with their captions
+#: per-dataset figures ``benchmarks.reporting.plots`` writes under ``<out>/figures``, with their
+#: captions (its gallery figure shows under Galleries, where run folders are absent)
 FIGURES = (
-    ("curves_images", "Learning curves against images seen (line: mean, band: sd over seeds)"),
+    (
+        "curves_images",
+        "Learning curves against images seen (thin lines: each seed; thick: mean over seeds)",
+    ),
     ("curves_seconds", "Learning curves against training seconds"),
     ("metrics", "Every run's headline metrics: bars are means, points are seeds"),
     ("training", "Losses and the information bound over steps, one line per seed"),
-    ("gallery", "Gallery: each model's sample grid and first traversals (lowest seed)"),
 )
 RUN_IMAGES = ("samples.png", "traversal_*.png")
+#: learning-curve charts on the index, per dataset (its page has them all)
+INDEX_CURVES = 4
 
 
 @dataclass
@@ -63,7 +85,17 @@ class Cell:
 
     @property
     def text(self) -> str:
+        if is_count(self.mean):  # samples, steps: 10,000, never 1e+04
+            spread = "" if not self.std > 1e-9 else f" ± {number(self.std)}"
+            return number(self.mean) + spread
         return format_cell(self.mean, self.std)
+
+    @property
+    def bounds(self) -> str:
+        """The 95% interval under the cell ("" for one seed, or no spread at all)."""
+        if not self.ci95 > 0:
+            return ""
+        return f"[{number(self.mean - self.ci95, 3)}, {number(self.mean + self.ci95, 3)}]"
 
     @property
     def interval(self) -> str:
@@ -96,6 +128,28 @@ class Table:
     metrics: list[str]
     rows: list[Row]
     references: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+def is_count(value: float) -> bool:
+    """Whether ``value`` reads as a count (an integer of 1,000 or more: samples, steps)."""
+    return abs(value) >= 1000 and float(value).is_integer()
+
+
+def number(value: Any, digits: int = 4) -> str:
+    """A record's number on a page: counts as integers (1,920,000), others to ``digits``
+    significant digits; anything not a number as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{int(value):,}" if is_count(value) else f"{value:.{digits}g}"
+
+
+def shown_metrics(dataset: str) -> list[str] | None:
+    """A dataset's headline columns: the registry's (None: every metric); a dataset the
+    registry does not know here (the user's folder is registered only in the process that
+    trained on it) gets every dataset's headline keys, so its FID, precision and recall show."""
+    if find(dataset) is None:
+        return headline_any()
+    return headline(dataset) or None
 
 
 def page_name(*parts: str) -> str:
@@ -145,7 +199,7 @@ def build_table(
         runs = sorted(by_key.get(tuple(str(v) for v in key), []), key=lambda r: r["seed"])
         rows.append(
             Row(
-                run_label(ident["model"], ident["budget"], ident["overrides"], ident["device"]),
+                row_label(ident["model"], ident["budget"], ident["overrides"], ident["device"]),
                 ident["model"],
                 ident["budget"],
                 ident["overrides"],
@@ -217,22 +271,44 @@ def compare_rows(table: Table) -> list[Comparison]:
     return out
 
 
-def curve_charts(records: list[dict[str, Any]], dataset: str, by_seed: bool) -> list[Any]:
-    """One SVG chart per curve metric: a line per row (mean over seeds) or per run."""
+def curve_charts(
+    records: list[dict[str, Any]],
+    dataset: str,
+    by_seed: bool,
+    limit: int | None = None,
+    model: str | None = None,
+) -> list[Any]:
+    """One SVG chart per curve metric (the headline ones, at most ``limit``): a line per run
+    group (mean over seeds) or per run (of ``model`` only, where given), in its model's colour
+    and its group's dash, as the dataset's other charts draw them."""
     frame = curve_frame(records, dataset)
+    if model is not None and not frame.empty:
+        frame = frame[frame.family == model]
     if frame.empty:
         return []
+    styles = line_styles(records, dataset)
+    families = dict(zip(frame["model"], frame["family"], strict=True))
     keys = ["model", "seed"] if by_seed else ["model"]
+    present = list(dict.fromkeys(frame["metric"]))
+    wanted = [m for m in shown_metrics(dataset) or present if m in present] or present
     charts = []
-    wanted = headline(dataset) or list(dict.fromkeys(frame["metric"]))
-    for metric in [m for m in wanted if m in set(frame["metric"])]:
+    for metric in wanted[:limit]:
         sub = frame[frame.metric == metric].groupby([*keys, "step"], sort=False)["value"].mean()
         series = []
         for key, part in sub.groupby(level=list(range(len(keys))), sort=False):
-            key = key if isinstance(key, tuple) else (key,)
-            label = key[0] + (f" seed {key[1]}" if by_seed else "")
+            label, *seed = key if isinstance(key, tuple) else (key,)
             steps = part.index.get_level_values("step")
-            series.append(Series(label, tuple(map(float, steps)), tuple(map(float, part.values))))
+            series.append(
+                Series(
+                    label,
+                    tuple(map(float, steps)),
+                    tuple(map(float, part.values)),
+                    colour=model_colour(families[label]),
+                    dash=styles.get(label, ""),
+                    model=families[label],
+                    detail=f"seed {seed[0]}" if seed else "",
+                )
+            )
         series.sort(key=lambda s: label_rank(s.label))
         charts.append(line_chart(series, display_name(metric), logx=True))
     return charts
@@ -249,7 +325,7 @@ def budget_charts(records: list[dict[str, Any]], dataset: str) -> list[Any]:
     if agg.empty or agg["budget"].nunique() < 2:
         return []
     charts = []
-    for metric in [m for m in headline(dataset) if m in set(agg["metric"])]:
+    for metric in [m for m in shown_metrics(dataset) or [] if m in set(agg["metric"])]:
         sub = agg[agg.metric == metric]
         series = []
         for (model, device), part in sub.groupby(["model", "device"], sort=False):
@@ -257,8 +333,17 @@ def budget_charts(records: list[dict[str, Any]], dataset: str) -> list[Any]:
                 "steps"
             )
             name = model if device == "cpu" else f"{model} @ {device}"
-            series.append(Series(name, tuple(map(float, part["steps"])), tuple(part["mean"])))
-        series.sort(key=lambda s: model_rank(s.label.split()[0]))
+            series.append(
+                Series(
+                    name,
+                    tuple(map(float, part["steps"])),
+                    tuple(part["mean"]),
+                    colour=model_colour(model),
+                    dash="" if device == "cpu" else "6,3",
+                    model=model,
+                )
+            )
+        series.sort(key=lambda s: model_rank(s.model))
         charts.append(line_chart(series, display_name(metric), logx=True, x_label="budget steps"))
     return charts
 
@@ -269,12 +354,94 @@ def history_charts(record: dict[str, Any]) -> list[Any]:
     keys = list(dict.fromkeys(k for row in rows for k in row if k != "step"))
     first = watched_logs(record)  # the losses, then what the model shows
     keys = [k for k in first if k in keys] + [k for k in keys if k not in first]
+    model = str(record.get("model", ""))
     charts = []
     for key in keys:
         pts = [(float(r["step"]), float(r[key])) for r in rows if key in r and r[key] is not None]
         xs, ys = zip(*pts, strict=True) if pts else ((), ())
-        charts.append(line_chart([Series(key, tuple(xs), tuple(ys))], key))
+        series = Series(key, tuple(xs), tuple(ys), colour=model_colour(model), model=model)
+        charts.append(line_chart([series], key))
     return charts
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One image on a page: its path from the site's root, its caption, the run it shows."""
+
+    src: str
+    caption: str
+    run_id: str
+    wide: bool = False  # a cut of a gallery figure (three panels), not one run image
+
+
+@dataclass
+class Gallery:
+    """A dataset's committed gallery figure, for the pages whose run folders are absent (a
+    fresh clone): each model's own rows cut out where the figure states them (``gallery_rows``),
+    else the whole figure, shown once."""
+
+    figure: str  # from the site's root
+    crops: dict[str, list[Shot]]
+
+    @property
+    def whole(self) -> str | None:
+        """The whole figure, where it states no rows to cut."""
+        return None if self.crops else self.figure
+
+
+def committed_gallery(out: Path, site: Path, dataset: str, run_ids: set[str]) -> Gallery | None:
+    """The dataset's ``figures/<dataset>_gallery.png`` with a copy of each run group's rows
+    under ``img/gallery/`` (rows of runs no record here names are left out); None without one."""
+    png = out / "figures" / f"{dataset}_gallery.png"
+    if not png.is_file():
+        return None
+    crops: dict[str, list[Shot]] = {}
+    for row in gallery_rows(png) or []:
+        if row["run_id"] in run_ids:
+            src = f"img/gallery/{row['run_id']}.png"
+            cut_rows(png, row["rows"], site / src)
+            caption = f"{row['label']}, from figures/{png.name}"
+            crops.setdefault(row["model"], []).append(Shot(src, caption, row["run_id"], True))
+    return Gallery(f"../figures/{png.name}", crops)
+
+
+def cut_rows(png: Path, band: list[int], dst: Path) -> Path:
+    """Write the band [top, bottom) of pixel rows of ``png`` to ``dst``."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(png) as image:
+        part = image.crop((0, band[0], image.width, band[1]))
+        buffer = io.BytesIO()
+        part.save(buffer, format="PNG")
+    return atomic_write(dst, lambda f: f.write(buffer.getvalue()))
+
+
+def run_shots(images: dict[str, list[str] | None], runs: list[dict[str, Any]]) -> list[Shot]:
+    """The images of the first of ``runs`` whose run folder has any."""
+    for rec in runs:
+        if found := images.get(rec["run_id"]):
+            return [Shot(src, src.split("/")[-1], rec["run_id"]) for src in found]
+    return []
+
+
+def model_shots(
+    records: list[dict[str, Any]],
+    dataset: str,
+    model: str,
+    budget: str,
+    images: dict[str, list[str] | None],
+    gallery: Gallery | None,
+) -> list[Shot]:
+    """What the dataset page shows of ``model``: the images of its first run with a run folder
+    (headline budget and settings first, then the lowest seed), else its rows of the committed
+    gallery figure."""
+    runs = sorted(
+        (r for r in records if r.get("dataset") == dataset and r["model"] == model),
+        key=lambda r: (r.get("budget") != budget, bool(r.get("overrides")), r["seed"]),
+    )
+    return run_shots(images, runs) or (gallery.crops.get(model, []) if gallery else [])
 
 
 def copy_run_images(out: Path, site: Path, run_id: str) -> list[str] | None:
@@ -308,6 +475,7 @@ def environment() -> Environment:
     )
     env.globals.update(
         page_name=page_name,
+        number=number,
         title_of=dataset_title,
         NOT_CONVERGED=NOT_CONVERGED,
         STEEP=STEEP_GAIN_PER_DECADE,
@@ -357,44 +525,42 @@ def build_site(out: Path) -> list[Path]:
     copy_file(Path(__file__).with_name("static") / "report.css", site / "report.css")
     images = {r["run_id"]: copy_run_images(out, site, r["run_id"]) for r in records}
     runs_here = any(v is not None for v in images.values())
-    datasets = _datasets(records)
+    run_ids = set(images)
+    crops: dict[str, list[Shot]] = {}  # run id -> its rows cut from a committed gallery
+    wholes: dict[str, str | None] = {}  # dataset -> its committed gallery, shown whole
     overview = []
-    for dataset in datasets:
+    for dataset in _datasets(records):
         budget, chosen = headline_records(records, dataset)
-        head = build_table(chosen, dataset, headline(dataset) or None, untrained)
-        full = build_table(records, dataset, None, untrained)
-        figures = [
-            (f"figures/{dataset}_{name}.png", caption)
-            for name, caption in FIGURES
-            if (out / "figures" / f"{dataset}_{name}.png").exists()
-        ]
+        gallery = committed_gallery(out, site, dataset, run_ids)
         models = sorted(  # external samples (benchmarks.evaluate) are no model: run pages only
             {r["model"] for r in records if r.get("dataset") == dataset and not is_external(r)},
             key=model_rank,
         )
-        gallery = []
-        for model in models:
-            done = sorted(
-                (r for r in records if r.get("dataset") == dataset and r["model"] == model),
-                key=lambda r: (r.get("budget") != budget, bool(r.get("overrides")), r["seed"]),
-            )
-            shots = next(((r, images[r["run_id"]]) for r in done if images[r["run_id"]]), None)
-            gallery.append((model, shots))
+        shots = {m: model_shots(records, dataset, m, budget, images, gallery) for m in models}
         context = dict(
             dataset=dataset,
             budget=budget,
             steps=BUDGETS[budget].steps if budget in BUDGETS else None,
-            head=head,
-            full=full,
-            figures=figures,
+            head=build_table(chosen, dataset, shown_metrics(dataset), untrained),
             models=models,
-            gallery=gallery,
+            whole=gallery.whole if gallery else None,
+            has_gallery=gallery is not None,
             runs_here=runs_here,
         )
-        overview.append(context)
+        wholes[dataset] = context["whole"]
+        if gallery is not None:
+            crops.update({shot.run_id: [shot] for cut in gallery.crops.values() for shot in cut})
+        overview.append({**context, "curves": curve_charts(chosen, dataset, False, INDEX_CURVES)})
         render(
             "dataset.html",
             f"datasets/{page_name(dataset)}",
+            full=build_table(records, dataset, None, untrained),
+            figures=[
+                (f"figures/{dataset}_{name}.png", caption)
+                for name, caption in FIGURES
+                if (out / "figures" / f"{dataset}_{name}.png").exists()
+            ],
+            gallery=[(model, shots[model]) for model in models],
             curves=curve_charts(records, dataset, by_seed=False),
             budgets=budget_charts(records, dataset),
             **context,
@@ -402,23 +568,30 @@ def build_site(out: Path) -> list[Path]:
         render(
             "compare.html",
             f"compare/{page_name(dataset)}",
-            comparisons=compare_rows(head),
+            comparisons=compare_rows(context["head"]),
             **context,
         )
         for model in models:
-            mine = [r for r in records if r.get("dataset") == dataset and r["model"] == model]
-            table = build_table(mine, dataset, headline(dataset) or None, untrained)
+            mine = sorted(
+                (r for r in records if r.get("dataset") == dataset and r["model"] == model),
+                key=lambda r: (label_rank(record_label(r)), r["seed"]),
+            )
+            shown = bool(run_shots(images, mine))
             render(
                 "model.html",
                 f"models/{page_name(dataset, model)}",
                 dataset=dataset,
                 model=model,
-                table=table,
-                runs=sorted(mine, key=lambda r: (label_rank(run_label_of(r)), r["seed"])),
+                table=build_table(mine, dataset, shown_metrics(dataset), untrained),
+                runs=mine,
                 images=images,
-                curves=curve_charts(mine, dataset, by_seed=True),
+                shown=shown,
+                committed=[] if shown else shots[model],
+                absent=[r for r in mine if images[r["run_id"]] is None],
+                whole=context["whole"],
+                curves=curve_charts(records, dataset, by_seed=True, model=model),
                 anchors=anchors_for(dataset, model),
-                run_label_of=run_label_of,
+                run_label_of=record_label,
             )
     for rec in records:
         metrics = rec.get("metrics") or {}
@@ -426,25 +599,18 @@ def build_site(out: Path) -> list[Path]:
             "run.html",
             f"runs/{page_name(rec['run_id'])}",
             rec=rec,
-            label=run_label_of(rec),
+            label=record_label(rec),
             metrics=metrics,
             history=history_charts(rec),
             curve=rec.get("curve") or [],
             curve_keys=curve_columns(rec.get("curve") or []),
             images=images[rec["run_id"]],
+            committed=crops.get(rec["run_id"], []),
+            whole=wholes.get(rec.get("dataset")),
             record_link=f"records/{rec['run_id']}.json",
         )
     render("index.html", "index.html", overview=overview, runs_here=runs_here, n=len(records))
     return written
-
-
-def run_label_of(record: dict[str, Any]) -> str:
-    return run_label(
-        record.get("model", "?"),
-        record.get("budget", "?"),
-        record.get("overrides"),
-        device_label(record),
-    )
 
 
 def curve_columns(curve: list[dict[str, Any]]) -> list[str]:
