@@ -41,3 +41,18 @@ def synthetic_dsprites(n: int = 256, seed: int = 0) -> ImageDataset:
         factor_sizes=FACTOR_SIZES,
         factor_classes=classes,
     )
+
+
+def paper_record(model: str, seed: int, **fields) -> dict:
+    """A complete MNIST record at the ``paper`` budget, as the runner writes one, with
+    ``fields`` (metrics, history, curve, ...) on top: what the reporting tests read."""
+    return {
+        "run_id": f"mnist__{model}__paper__seed{seed}",
+        "model": model,
+        "dataset": "mnist",
+        "budget": "paper",
+        "seed": seed,
+        "overrides": {},
+        "status": "complete",
+        **fields,
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from synthetic import paper_record
+
 from benchmarks.reporting.convergence import (
     NOT_CONVERGED,
     STEEP_GAIN_PER_DECADE,
@@ -18,17 +20,9 @@ def curve(*points):
 
 
 def rec(model, seed, points):
-    return {
-        "run_id": f"mnist__{model}__paper__seed{seed}",
-        "model": model,
-        "dataset": "mnist",
-        "budget": "paper",
-        "seed": seed,
-        "overrides": {},
-        "status": "complete",
-        "metrics": {"fid": 1.0 + seed, "recall": points[-1][1]},
-        "curve": curve(*points),
-    }
+    return paper_record(
+        model, seed, metrics={"fid": 1.0 + seed, "recall": points[-1][1]}, curve=curve(*points)
+    )
 
 
 def test_the_gain_is_per_decade_over_the_last_two_points():

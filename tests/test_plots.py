@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from synthetic import paper_record
 
 from benchmarks.reporting.plots import (
     curve_frame,
@@ -31,24 +32,19 @@ def mnist_record(out: Path, model: str, seed: int) -> dict:
     """A complete MNIST run with a loss history and a three-point curve."""
     return write(
         out,
-        {
-            "run_id": f"mnist__{model}__paper__seed{seed}",
-            "model": model,
-            "dataset": "mnist",
-            "budget": "paper",
-            "seed": seed,
-            "overrides": {},
-            "status": "complete",
-            "metrics": {"fid": 2.0 + seed, "recall": 0.5},
-            "history": [
+        paper_record(
+            model,
+            seed,
+            metrics={"fid": 2.0 + seed, "recall": 0.5},
+            history=[
                 {"step": float(s), "loss_d": len(model) + s / 500, "loss_g": 0.9 + seed}
                 for s in (50, 500)
             ],
-            "curve": [
+            curve=[
                 {"step": s, "images_seen": 64.0 * s, "train_seconds": s / 10, "fid": 90.0 / s**0.5}
                 for s in (10.0, 100.0, 1000.0)
             ],
-        },
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from synthetic import paper_record
 
 from benchmarks.reporting.report.__main__ import main
 
@@ -17,21 +18,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def write_record(out: Path, model: str, seed: int, fid: float, recall: float, **extra) -> dict:
-    rec = {
-        "run_id": f"mnist__{model}__paper__seed{seed}",
-        "model": model,
-        "dataset": "mnist",
-        "budget": "paper",
-        "seed": seed,
-        "overrides": {},
-        "status": "complete",
-        "hparams": {"cat_size": 10, "batch_size": 64},
-        "metrics": {"fid": fid, "recall": recall, "quality_samples": 10000},
-        "history": [{"step": 50.0, "loss_d": 1.2, "loss_g": 0.9}],
-        "versions": {"torch": "2.x"},
-        "commit": "abc123",
+    rec = paper_record(
+        model,
+        seed,
+        hparams={"cat_size": 10, "batch_size": 64},
+        metrics={"fid": fid, "recall": recall, "quality_samples": 10000},
+        history=[{"step": 50.0, "loss_d": 1.2, "loss_g": 0.9}],
+        versions={"torch": "2.x"},
+        commit="abc123",
         **extra,
-    }
+    )
     (out / "records").mkdir(parents=True, exist_ok=True)
     (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))
     return rec
