@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,3 +95,15 @@ def eval_options(args: argparse.Namespace, weights_imply_inception: bool = False
         draw=getattr(args, "eval_draw", default.draw),
         data_root=getattr(args, "data_root", None),
     )
+
+
+def print_written(write: Callable[[], list[Path]]) -> int:
+    """Run a command's ``write`` and print each file it wrote, one per line (exit 0), or its
+    refusal as one ``error:`` line (``refused``): how tables, plots and sample finish."""
+    try:
+        paths = write()
+    except GanZooError as exc:
+        return refused(exc)
+    for path in paths:
+        print(path)
+    return 0

@@ -17,12 +17,12 @@ from typing import Any
 
 import torch
 
-from benchmarks.cli import check_data_root, eval_options, refused
+from benchmarks.cli import check_data_root, eval_options, print_written
 from benchmarks.records import read_record
 from benchmarks.runner.execute import runs_root
 from gan_zoo.data import load_dataset
 from gan_zoo.devices import pick_device
-from gan_zoo.errors import ConfigError, DataError, GanZooError
+from gan_zoo.errors import ConfigError, DataError
 from gan_zoo.models import build
 from gan_zoo.models.base import GanModel
 from gan_zoo.train.checkpoints import CheckpointFiles
@@ -173,13 +173,7 @@ def draw(args: argparse.Namespace) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        written = draw(args)
-    except GanZooError as exc:
-        return refused(exc)
-    for path in written:
-        print(path)
-    return 0
+    return print_written(lambda: draw(args))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from benchmarks.cli import refused
+from benchmarks.cli import print_written
 from benchmarks.records import (
     device_label,
     has_records,
@@ -55,7 +55,6 @@ from benchmarks.reporting.anchors import published_rows
 from benchmarks.reporting.tables import headline_budget, label_rank, run_label
 from benchmarks.runner.execute import runs_root
 from gan_zoo.config import BUDGETS
-from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import declaration, display_name, headline_any, order_keys
 from gan_zoo.models.registry import shown_logs
@@ -627,13 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not has_records(args.out):
         return 2
-    try:
-        paths = write_plots(args.out)
-    except GanZooError as exc:
-        return refused(exc)
-    for path in paths:
-        print(path)
-    return 0
+    return print_written(lambda: write_plots(args.out))
 
 
 if __name__ == "__main__":

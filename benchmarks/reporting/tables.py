@@ -19,14 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.cli import refused
+from benchmarks.cli import print_written
 from benchmarks.records import device_label, has_records, is_external, load_records
 from benchmarks.reporting.aggregate import aggregate, format_cell
 from benchmarks.reporting.anchors import anchors_for, published_rows
 from benchmarks.reporting.untrained_records import load_untrained, long_rows, untrained_rows
 from benchmarks.runner.availability import quality_note
 from gan_zoo.config import BUDGETS
-from gan_zoo.errors import GanZooError
 from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import (
     UNTRAINED_CLOSE_NOTE,
@@ -491,13 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     if not has_records(args.out):
         return 2
     readme = default_readme(args.out) if args.readme is None else args.readme or None
-    try:
-        paths = write_tables(args.out, Path(readme) if readme else None)
-    except GanZooError as exc:
-        return refused(exc)
-    for path in paths:
-        print(path)
-    return 0
+    return print_written(lambda: write_tables(args.out, Path(readme) if readme else None))
 
 
 if __name__ == "__main__":
