@@ -202,7 +202,7 @@ def print_listing() -> None:
         data = [f"datasets with a {need}" for need in metric.data_needs]
         where = ", ".join([*(metric.datasets or data or ("all datasets",)), *metric.needs])
         for key in metric.keys:
-            close = " [untrained ~ trained, see below]" if key.untrained_close else ""
+            close = f" [untrained ~ trained: {key.untrained_close}]" if key.untrained_close else ""
             print(
                 f"  {key.name:26s} {key.display_name():26s} {arrows[key.direction]:4s} "
                 f"{key.description} [{where}]{close}"
@@ -211,7 +211,7 @@ def print_listing() -> None:
     for _, note in FEATURE_SPACES.values():
         if note:
             print(f"  {note}")
-    print(f"untrained ~ trained: {UNTRAINED_CLOSE_NOTE}")
+    print(f"untrained ~ trained: {UNTRAINED_CLOSE_NOTE}")  # each flagged key says why above
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -161,7 +161,7 @@ def test_tables_show_the_untrained_row_and_never_aggregate_it(stand_in, tmp_path
     row = rows[f"*{ROW_PREFIX}: gan*"]
     assert row[col["seeds"]] == "2" and row[col["posthoc_mi"]] == "0.905 ± 0.0071"
     assert f"*{ROW_PREFIX}: infogan*" not in rows  # no infogan runs: no infogan reference
-    assert "posthoc_mi: an untrained generator already scores near a trained one" in md
+    assert "posthoc_mi: a barely trained generator scores near a trained one" in md
     assert f"*{ROW_PREFIX}: gan*" in readme.read_text()
     csv = (out / "tables" / "mnist_untrained.csv").read_text()
     assert "untrained (step 0),gan,mnist" in csv
@@ -179,9 +179,10 @@ def test_the_registry_flags_the_metrics_an_untrained_model_scores_high(capsys):
     from benchmarks.run import print_listing
     from gan_zoo.metrics.registry import declared_keys
 
-    assert {k.name for k in declared_keys() if k.untrained_close} == {"posthoc_mi", "posthoc_r2"}
+    flags = {k.name for k in declared_keys() if k.untrained_close}
+    assert flags == {"posthoc_mi", "posthoc_r2", "precision"}
     print_listing()
     flagged = [
         line.split()[0] for line in capsys.readouterr().out.splitlines() if "untrained ~" in line
     ]
-    assert flagged == ["posthoc_mi", "posthoc_r2", "untrained"]
+    assert flagged == ["precision", "posthoc_mi", "posthoc_r2", "untrained"]

@@ -30,6 +30,7 @@ from gan_zoo.io import atomic_write
 from gan_zoo.metrics.registry import (
     UNTRAINED_CLOSE_NOTE,
     chance_level,
+    declaration,
     display_name,
     feature_notes,
     headline,
@@ -259,7 +260,8 @@ def untrained_note(keys: Iterable[str]) -> str:
     close = untrained_close(keys)
     if not close:
         return ""
-    return f"{', '.join(display_name(k) for k in close)}: {UNTRAINED_CLOSE_NOTE}."
+    reasons = "; ".join(f"{display_name(k)}: {declaration(k).untrained_close}" for k in close)
+    return f"Untrained ~ trained: {reasons}. {UNTRAINED_CLOSE_NOTE[0].upper()}{UNTRAINED_CLOSE_NOTE[1:]}."
 
 
 def to_markdown(table: pd.DataFrame, index_name: str = "model") -> str:

@@ -84,12 +84,10 @@ FEATURE_SPACES: dict[str, tuple[str, str]] = {
     ),
     "none": ("", ""),
 }
-#: what a key flagged ``untrained_close`` means for a reader (issue 33): its score does not show
-#: that a model learnt, only where the untrained reference row (step 0) leaves room to
+#: where a reader learns more of a key flagged ``untrained_close`` (its own reason says why)
 UNTRAINED_CLOSE_NOTE = (
-    "an untrained generator already scores near a trained one: any injective G can be inverted "
-    "by a post-hoc encoder, so a high score does not show learning; read it against the "
-    "'untrained (step 0)' row (docs/untrained.md)"
+    "a model that learnt little or nothing can score as high as a trained one, so such a score "
+    "alone does not show learning; see the 'untrained (step 0)' row and docs/untrained.md"
 )
 #: the field's names for Inception-v3 scores: a display name may start with one only where
 #: the key declares its feature space (a bare one is then Inception's, see FEATURE_SPACES)
@@ -103,8 +101,9 @@ class Key:
     ``direction`` is ``"none"`` for counts and diagnostics; ``headline`` names the datasets whose
     README table and figures show the key. ``display`` is the name a reader sees (the key when
     empty; ``{code}`` as in ``name``) and ``features`` the space the score is computed on, which
-    adds its suffix (:data:`FEATURE_SPACES`). ``untrained_close`` marks a key an untrained model
-    is known to score near a trained one (:data:`UNTRAINED_CLOSE_NOTE`): ``--list`` flags it.
+    adds its suffix (:data:`FEATURE_SPACES`). ``untrained_close`` says why a model that learnt
+    little or nothing is known to score near a trained one (empty: it is not known to), which
+    ``--list`` and the tables print beside the key (:data:`UNTRAINED_CLOSE_NOTE`).
     """
 
     name: str
@@ -113,7 +112,7 @@ class Key:
     headline: tuple[str, ...] = ()
     display: str = ""
     features: Features = "none"
-    untrained_close: bool = False
+    untrained_close: str = ""
 
     @property
     def pattern(self) -> re.Pattern[str]:
