@@ -19,7 +19,9 @@ import sys
 
 import torch
 
+from benchmarks.cli import refused
 from gan_zoo.data import load_dataset
+from gan_zoo.errors import ConfigError, GanZooError
 from gan_zoo.run_config import RunConfig
 from gan_zoo.train.run import train_run
 
@@ -51,15 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.fingerprint", description=__doc__)
     p.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
     args = p.parse_args(argv)
-    if args.threads < 1:
-        print("error: --threads must be at least 1", file=sys.stderr)
-        return 2
-    torch.set_num_threads(args.threads)
-    prints = {
-        f"{dataset}/{model}": fingerprint(model, dataset)
-        for dataset, models in RUNS.items()
-        for model in models
-    }
+    try:
+        if args.threads < 1:
+            raise ConfigError("--threads must be at least 1")
+        torch.set_num_threads(args.threads)
+        prints = {
+            f"{dataset}/{model}": fingerprint(model, dataset)
+            for dataset, models in RUNS.items()
+            for model in models
+        }
+    except GanZooError as exc:
+        return refused(exc)
     print(json.dumps({"threads": args.threads, "runs": prints}, indent=1))
     return 0
 

@@ -177,7 +177,7 @@ def check_specs_on_device(specs: list[RunSpec]) -> None:
     from gan_zoo.train.speed import check_combination
 
     for spec in specs:
-        config = spec.run_config
+        config = spec.config()
         check_combination(config.hparams, torch.device(config.device))
 
 
@@ -296,7 +296,6 @@ def print_dry_run(specs: list[RunSpec], args: argparse.Namespace, evaluation: Ev
     """One line per run on stdout (its id first, then the overrides its hash stands for, what
     the runner would do with it now and its estimated cost), and the plan's total on stderr.
     Reads the records and run folders only: nothing is written, locked or moved."""
-    import torch
 
     from benchmarks.runner.preview import (
         estimate,
@@ -306,9 +305,7 @@ def print_dry_run(specs: list[RunSpec], args: argparse.Namespace, evaluation: Ev
         timing_records,
     )
 
-    device_kind = args.device.split(":")[0]
-    if device_kind == "auto":
-        device_kind = "cuda" if torch.cuda.is_available() else "cpu"
+    device_kind = specs[0].config().device_type  # the device the plan resolved its runs on
     timed = timing_records(args.out)
     names = [
         spec.run_id + (f" [{spec.overrides_label}]" if spec.overrides else "") for spec in specs

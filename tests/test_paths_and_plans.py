@@ -254,7 +254,10 @@ def test_dry_run_names_the_process_holding_a_run_and_takes_no_lock(tmp_path, cap
         assert lock.acquired
         before = _snapshot(tmp_path)
         lines, total = _dry_run(capsys, out, "--seeds", "1")
+        # the runner takes the lock before --force counts: a held run is skipped either way
+        forced, _ = _dry_run(capsys, out, "--seeds", "1", "--force")
         assert _snapshot(tmp_path) == before
+    assert forced == lines
     assert lines["mnist__gan__smoke__seed0"] == (
         f"skipped: being run now (by pid {os.getpid()} on {socket.gethostname()}, at step 15 of 30)"
     )

@@ -207,7 +207,7 @@ def _claim(
         return _done(records, spec, done)  # finished by the process that held it meanwhile
     # the plan's resolution where it made one (``plan_runs`` on this process's device); a spec
     # planned without one (a Ray task: its worker chooses the device) is resolved here
-    config = spec.resolved if spec.resolved is not None else spec.config(run.device)
+    config = spec.config(run.device)
     if not run.force and (kept := kept_evaluation(run_dir, run.evaluation, config)) is not None:
         _settle(run, run_dir, kept, True)
         return _done(records, spec, kept)
@@ -274,7 +274,13 @@ def kept_evaluation(
         return None
     if kept.get("status") != "complete":
         return None
-    if kept.pop("evaluation_options", None) != options.kept_key():
+    made = kept.pop("evaluation_options", None)
+    # Inception on or off is compared first: the weights' digest is read only where both use it
+    if (
+        not isinstance(made, dict)
+        or made.get("inception") != options.inception
+        or (made != options.kept_key())
+    ):
         logger.warning(
             "%s was made with other evaluation options (sample count, Inception weights or "
             "draw) than this run's; evaluating again",

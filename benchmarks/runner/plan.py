@@ -51,18 +51,13 @@ class RunSpec:
         return ",".join(f"{key}={value}" for key, value in self.overrides)
 
     def config(self, device: str | None = None) -> RunConfig:
-        """This run resolved on ``device`` now (the plan keeps its one resolution in
-        :attr:`resolved`)."""
+        """The config the plan resolved this run to (:attr:`resolved`), else this run
+        resolved on ``device`` now (a plan made without a device: a Ray worker's)."""
+        if self.resolved is not None:
+            return self.resolved
         return RunConfig.resolve(
             self.model, self.dataset, self.seed, self.budget, dict(self.overrides), device
         )
-
-    @property
-    def run_config(self) -> RunConfig:
-        """The config the plan resolved this run to (``plan_runs`` with a device)."""
-        if self.resolved is None:
-            raise ValueError(f"{self.run_id} was planned without a device: it has no config yet")
-        return self.resolved
 
     def as_dict(self) -> dict:
         out = {
@@ -166,7 +161,7 @@ def check_fuse(specs: list[RunSpec], fuse: int) -> None:
     from gan_zoo.train.fused import check_fusable
 
     for spec in specs:
-        check_fusable(spec.model, spec.run_config.hparams)
+        check_fusable(spec.model, spec.config().hparams)
 
 
 def check_models_fit(models: list[str], entry: DatasetEntry) -> None:

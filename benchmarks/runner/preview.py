@@ -104,16 +104,17 @@ def run_state(spec: RunSpec, out: Path, force: bool = False, evaluation: Any = N
     record = read_record(out, spec.run_id)
     complete = record is not None and record.get("status") == "complete"
     steps = budget(spec.budget, spec.dataset_name).steps
+    state = checkpoint_state(run_dir)
+    # the runner takes the lock before anything else, --force included: a held run is skipped
+    holder = lock_holder(run_dir.parent / f"{spec.run_id}.lock")
+    if holder is not None:
+        where = f", at step {state[0]:,} of {steps:,}" if isinstance(state, tuple) else ""
+        return RunState("held", note=f"by {holder}{where}")
     if force:
         kept = "the complete record stays until the rerun completes" if complete else ""
         return RunState("forced", steps=steps, note=kept)
     if complete:  # an unfinished --force is undone first, and leaves it complete too
         return RunState("complete")
-    state = checkpoint_state(run_dir)
-    holder = lock_holder(run_dir.parent / f"{spec.run_id}.lock")
-    if holder is not None:
-        where = f", at step {state[0]:,} of {steps:,}" if isinstance(state, tuple) else ""
-        return RunState("held", note=f"by {holder}{where}")
     if evaluation is not None and _kept_evaluation(spec, run_dir, evaluation):
         return RunState("recorded")
     if isinstance(state, str):
@@ -149,7 +150,7 @@ def _kept_evaluation(spec: RunSpec, run_dir: Path, evaluation: Any) -> bool:
     if not (run_dir / PENDING).is_file():
         return False
     try:
-        config = spec.config(None)
+        config = spec.config()  # the plan's resolution, on the plan's device
     except GanZooError:
         return False
     with _quiet("benchmarks.runner.execute"):  # its lines speak of writing the record now

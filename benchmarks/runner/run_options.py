@@ -35,7 +35,7 @@ def say_plan_notes(specs: list[RunSpec]) -> None:
     from gan_zoo.train.speed import bf16_fallback
 
     for spec in specs:
-        config = spec.run_config
+        config = spec.config()
         if (note := bf16_fallback(config.hparams, torch.device(config.device))) is not None:
             note_once(note)
 
