@@ -76,7 +76,7 @@ def eval_options(args: argparse.Namespace, weights_imply_inception: bool = False
     budget's default and the data's fit are applied), the budget's draw (``args.eval_draw``),
     ``--inception`` (also meant by ``--inception-weights`` where ``weights_imply_inception``),
     ``--inception-weights`` (``~`` expanded; where Inception would read it, a path that is not
-    a file is refused in one line) and ``--data-root``.
+    a file is refused in one line), ``--data-root`` and ``--eval-threads``.
     """
     from benchmarks.runner.eval_options import EvalOptions
 
@@ -94,7 +94,14 @@ def eval_options(args: argparse.Namespace, weights_imply_inception: bool = False
         inception_weights=weights,
         draw=getattr(args, "eval_draw", default.draw),
         data_root=getattr(args, "data_root", None),
+        threads=_eval_threads(getattr(args, "eval_threads", None)),
     )
+
+
+def _eval_threads(count: int | None) -> int | None:
+    if count is not None and count < 1:
+        raise ConfigError(f"--eval-threads {count}: expected at least 1")
+    return count
 
 
 def print_written(write: Callable[[], list[Path]]) -> int:

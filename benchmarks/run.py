@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         "bank) or off (default: the budget's; cheap at smoke, full elsewhere)",
     )
     add_inception_arguments(p, "also compute Inception-FID/KID/IS (torch-fidelity)")
+    p.add_argument(
+        "--eval-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="CPU threads of each run's evaluation (default: the training's); training keeps its "
+        "own count, so a record trained at 1 thread reproduces while Inception uses every core",
+    )
     p.add_argument("--force", action="store_true", help="rerun even runs that are complete")
     p.add_argument(
         "--list", action="store_true", help="list models, datasets, budgets and metrics, then exit"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 
 from gan_zoo.errors import ConfigError
@@ -25,3 +28,23 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     elif chosen.type != "cpu":
         raise ConfigError(f"device {device!r}: expected auto, cpu, cuda or cuda:N")
     return chosen
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run a block on ``count`` CPU threads (None: as set now), then restore the count.
+
+    A record's training is reproduced at the thread count it names (floats depend on it), while
+    its evaluation, 10,000 Inception forward passes above all, may use every core.
+    """
+    before = torch.get_num_threads()
+    if count is None or count == before:
+        yield
+        return
+    if count < 1:
+        raise ConfigError(f"{count} threads: expected at least 1")
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -62,6 +62,22 @@ def test_converted_pool3_features_equal_the_torchscripts_on_the_same_images(scri
     assert (ours - theirs).abs().max() <= 1e-4
 
 
+def test_the_evaluations_channels_last_extractor_gives_the_same_features(scripted):
+    """What the evaluation registers on a CPU (``InceptionOnCpu``: channels-last for speed) gives
+    torch-fidelity's extractor's features to within float noise, in both layouts' batches."""
+    from gan_zoo.metrics.fidelity import InceptionOnCpu
+
+    weights = iw.resolve(None)
+    plain = FeatureExtractorInceptionV3("t", ["2048"], feature_extractor_weights_path=weights.path)
+    fast = InceptionOnCpu("t", ["2048"], feature_extractor_weights_path=weights.path)
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (4, 3, 28, 28), generator=gen, dtype=torch.uint8)
+    with torch.no_grad():
+        (expected,), (got,) = plain(images), fast(images)
+    assert fast.on_cpu_layout and got.shape == (4, 2048)
+    assert (got - expected).abs().max() <= 1e-4 * expected.abs().max()
+
+
 def test_the_weights_are_the_fid_graphs_and_not_torchvisions_imagenet_inception(scripted):
     state = scripted.state_dict()
     convs = {k.rsplit(".", 1)[0] for k in state}

@@ -138,9 +138,11 @@ def test_tables_and_readme_name_judge_scores_and_inception_fid(results: Path):
     assert "FID 6.8 (Lucic et al. 2018" in md and "fid_inception" not in md
     assert "Inception-v3 pool3 features, 2048-d, torch-fidelity's protocol" in md
     assert "(judge) is computed on the features of the dataset's judge" in md
-    # the README's section shows the headline's columns, with the same names
+    # the README's section shows the headline's columns, with the same names: Inception FID is
+    # one of them (the field's unit), where the records have it
     [section] = _markdown_headers(readme.read_text())
-    _check_headers(section, inception=False)
+    _check_headers(section, inception=True)
+    assert set(_column(readme.read_text(), section, "FID")) == {"42.5 ± 0"}
     assert "(judge) is computed on the features" in readme.read_text()
 
 
@@ -158,7 +160,7 @@ def test_the_committed_records_regenerate_under_the_names(tmp_path: Path):
     write_tables(tmp_path, None)
     md = (tmp_path / "tables" / "mnist.md").read_text()
     [header] = _markdown_headers(md)
-    _check_headers(header, inception=False)
+    _check_headers(header, inception=any(b'"fid_inception"' in p.read_bytes() for p in mnist))
     assert "intra-class FD (judge)" in header and "code_acc_c1" in header
     assert "(judge) is computed on the features of the dataset's judge" in md
 
@@ -171,7 +173,7 @@ def test_the_printed_summary_names_judge_scores(results: Path):
     header = text.splitlines()[0]
     for key in ("fid", "precision", "recall", "isc"):
         assert JUDGE[key] in header, header
-    assert unmarked(header) == [], header
+    assert unmarked(header) == ["FID"], header  # Inception's, a headline key the records hold
     assert "(judge) is computed on the features" in text
 
 
@@ -214,7 +216,7 @@ def test_the_report_names_judge_scores_and_inception_fid(results: Path):
     assert main(["--out", str(results)]) == 0
     site = results / "report"
     [index] = _html_headers(site / "index.html")
-    _check_headers(index, inception=False)  # the headline: judge scores only
+    _check_headers(index, inception=True)  # the headline: judge scores and Inception FID
     assert "FD (judge) ↓" in index
     [full] = _html_headers(site / "datasets" / "mnist.html")
     _check_headers(full, inception=True)  # every metric, the Inception one as FID
@@ -257,7 +259,7 @@ def test_figure_titles_name_judge_scores(results: Path, monkeypatch):
     monkeypatch.setattr(plots, "save_figure", keep_titles)
     plots.metric_bars(load_records(results), "mnist", results / "bars.png")
     assert {"FD (judge)", "precision (judge)", "recall (judge)", "IS (judge)"} <= set(titles)
-    assert unmarked(titles) == [], titles
+    assert unmarked(titles) == ["FID"], titles  # Inception's, headline where records have it
 
 
 def test_the_registry_is_the_one_rule():

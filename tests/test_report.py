@@ -131,7 +131,7 @@ def test_the_index_shows_intervals_reference_rows_anchors_and_devices(tmp_path):
     infogan = rows["infogan (paper)"]
     assert infogan[1] == "cpu" and infogan[fid].startswith("1.5 ± 0.71 [-4.85, 7.85]")
     assert rows["gan (paper) @ NVIDIA H200"][1] == "NVIDIA H200"
-    assert rows["judge floor: real train vs test"][fid] == "0.2"
+    assert rows["real-data floor: train vs test"][fid] == "0.2"
     assert "Chen et al. 2016" in html  # infogan's published anchors
     assert 'title="95% interval [-4.85, 7.85], n = 2"' in html
 

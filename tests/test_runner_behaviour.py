@@ -332,6 +332,40 @@ def test_jobs_below_one_is_refused(tmp_path, capsys):
     assert "--jobs must be at least 1" in capsys.readouterr().err
 
 
+def test_eval_threads_apply_to_the_evaluation_only_and_the_record_says_so(
+    tmp_path, synthetic_runs, monkeypatch
+):
+    """A record trained at 1 thread is reproduced at 1 thread; ``--eval-threads`` lets its
+    evaluation (Inception's forward passes) use more, and the count comes back afterwards."""
+    stand_in = benchmarks.runner.execute.SERVICES.evaluate
+    training, evaluating = set(), []
+
+    def evaluate_counting_threads(*args, **kwargs):
+        evaluating.append(torch.get_num_threads())
+        return stand_in(*args, **kwargs)
+
+    def training_threads(event) -> None:
+        training.add(torch.get_num_threads())
+
+    _serve(monkeypatch, evaluate=evaluate_counting_threads, callbacks=(training_threads,))
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main([*FAST, "--out", str(tmp_path), "--eval-threads", "2"]) == 0
+        assert torch.get_num_threads() == 1, "the training's count is restored"
+    finally:
+        torch.set_num_threads(before)
+    record = _record(tmp_path)
+    assert training == {1} and evaluating == [2]
+    assert record["threads"] == 1 and record["eval_threads"] == 2
+
+
+def test_eval_threads_below_one_are_refused_in_one_line(tmp_path, capsys):
+    assert main([*FAST, "--eval-threads", "0", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--eval-threads 0: expected at least 1" in err and "Traceback" not in err
+
+
 def test_ctrl_c_exits_130_and_leaves_a_checkpoint_to_resume(
     tmp_path, synthetic_runs, monkeypatch, capsys, counted, checkpoints
 ):

@@ -195,7 +195,7 @@ def external_table(records: list[dict], dataset: str) -> pd.DataFrame:
 
 
 CHANCE_ROW = "*chance: code carries nothing*"
-FLOOR_ROW = "*judge floor: real train vs test*"
+FLOOR_ROW = "*real-data floor: train vs test*"
 
 
 def reference_rows(
@@ -205,8 +205,9 @@ def reference_rows(
 
     Chance: each metric's own chance level (``Metric.chance``) for the records that have the
     key, the most common value over them. Floor: the real-data scores stored in the records
-    (``Metric.floor``; mean over records; records made before floors were stored have none,
-    and then the row is left out). Untrained: what each family of ``records`` scores at step 0
+    (``Metric.floor``, and Inception's for runs made with it; each key the mean over the
+    records that store it; records made before floors were stored have none, and with no
+    such record the row is left out). Untrained: what each family of ``records`` scores at step 0
     (``benchmarks.untrained``; mean ± std over its seeds), one row per family that has such
     records, none otherwise.
     """
@@ -223,11 +224,11 @@ def reference_rows(
     if chance:
         out[CHANCE_ROW] = {"seeds": "", **chance, "published": ""}
     floors = [r["floors"] for r in records if r.get("floors")]
-    if floors:
+    if floors:  # a key over the records that have it (Inception's: runs made with --inception)
         row = {
-            m: f"{sum(f[m] for f in floors) / len(floors):.3g}"
+            m: f"{sum(vals) / len(vals):.3g}"
             for m in sorted(metrics)
-            if all(m in f for f in floors)
+            if (vals := [f[m] for f in floors if m in f])
         }
         out[FLOOR_ROW] = {"seeds": "", **row, "published": ""}
     out.update(untrained_rows(list(untrained), records, metrics, model_rank))

@@ -25,6 +25,9 @@ class EvalOptions:
     #: ``--data-root`` (None: ``$GAN_ZOO_DATA``): where the data is, not what it is, so no
     #: part of the key
     data_root: str | None = None
+    #: ``--eval-threads``: CPU threads of the evaluation (None: the training's). How fast, not
+    #: what: no part of the key (the record says ``eval_threads``)
+    threads: int | None = None
 
     def kept_key(self) -> dict[str, Any]:
         """How a kept evaluation (``result.json``) names the options it was made with: the

@@ -30,6 +30,7 @@ from benchmarks.runner.plan import RunSpec
 from benchmarks.runner.run_lock import RunLock
 from gan_zoo.data import DataSplits, load_dataset
 from gan_zoo.data.dataset import ImageDataset
+from gan_zoo.devices import torch_threads
 from gan_zoo.digest_cache import file_sha256
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError, atomic_write_json
@@ -464,6 +465,63 @@ def run_probe(
     )
 
 
+def _evaluate(
+    record: dict[str, Any], claimed: Claimed, run: RunSettings, model: Any, dataset: ImageDataset
+) -> None:
+    """A complete run's evaluation and floors into ``record``, kept in its folder at once."""
+    spec, run_dir, options = claimed.spec, claimed.run_dir, run.evaluation
+    t0 = SERVICES.clock()
+    data = DataSplits(spec.dataset, run.data_root, train=dataset)  # each split loaded once
+    try:
+        record["metrics"], record["details"] = SERVICES.evaluate(
+            model,
+            dataset,
+            run_dir,
+            seed=spec.seed,
+            root=run.data_root,
+            **options.evaluate_kwargs(),
+            data=data,
+        )
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
+        record.update(
+            status="interrupted",
+            error="interrupted during the evaluation; the rerun evaluates again",
+            signal=exit_code(stop) - 128,
+        )
+        return
+    record["eval_seconds"] = round(SERVICES.clock() - t0, 2)
+    record.update(
+        eval_samples=options.num_samples,
+        eval_draw=options.draw,
+        eval_threads=torch.get_num_threads(),
+    )
+    stage(f"  evaluation: {record['eval_seconds']:.1f} s in all")
+    # what the evaluation is of: the kept result proves it before it is ever reused
+    checkpoint = CheckpointFiles(run_dir).current
+    record["config_digest"] = config_digest(claimed.config)
+    record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
+    keep_evaluation(run_dir, record, options)  # before anything that can still fail
+    # what real data scores on this dataset at this sample count (cached per judge)
+    with timed_stage("  floors: real data at this count (cached per judge and count)"):
+        reference = floors(dataset.name, run.data_root, options.num_samples)
+    if options.inception:  # the same in the field's units (a pass over real images, cached)
+        from gan_zoo.metrics.fidelity import inception_floor
+
+        with timed_stage("  floors: real data's Inception scores (cached per weights and count)"):
+            reference.update(
+                inception_floor(
+                    dataset.name,
+                    run.data_root,
+                    claimed.config.device,
+                    options.inception_weights,
+                    options.num_samples,
+                    data=data,
+                )
+            )
+    if reference:
+        record["floors"] = reference
+
+
 def finish_record(
     record: dict[str, Any],
     claimed: Claimed,
@@ -498,38 +556,10 @@ def finish_record(
         )
     if result.status != "complete":
         return
-    t0 = SERVICES.clock()
-    data = DataSplits(spec.dataset, run.data_root, train=dataset)  # each split loaded once
-    try:
-        record["metrics"], record["details"] = SERVICES.evaluate(
-            model,
-            dataset,
-            run_dir,
-            seed=spec.seed,
-            root=run.data_root,
-            **options.evaluate_kwargs(),
-            data=data,
-        )
-    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as Terminated
-        record.update(
-            status="interrupted",
-            error="interrupted during the evaluation; the rerun evaluates again",
-            signal=exit_code(stop) - 128,
-        )
+    with torch_threads(options.threads):  # the evaluation's own count, training's restored
+        _evaluate(record, claimed, run, model, dataset)
+    if record["status"] != "complete":  # interrupted during the evaluation
         return
-    record["eval_seconds"] = round(SERVICES.clock() - t0, 2)
-    record.update(eval_samples=options.num_samples, eval_draw=options.draw)
-    stage(f"  evaluation: {record['eval_seconds']:.1f} s in all")
-    # what the evaluation is of: the kept result proves it before it is ever reused
-    checkpoint = CheckpointFiles(run_dir).current
-    record["config_digest"] = config_digest(claimed.config)
-    record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
-    keep_evaluation(run_dir, record, options)  # before anything that can still fail
-    # what real data scores on this dataset at this sample count (cached per judge)
-    with timed_stage("  floors: real data at this count (cached per judge and count)"):
-        reference = floors(dataset.name, run.data_root, options.num_samples)
-    if reference:
-        record["floors"] = reference
     prev = read_record(run.out, spec.run_id)
     # a checkpoint written before the training time was stored says 0 s: keep the time
     # the earlier record measured (a real run is never timed at exactly 0 s)

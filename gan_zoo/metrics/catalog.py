@@ -92,6 +92,7 @@ register_metric(
             "fid_inception",
             "FID with torch-fidelity's Inception v3 on 3-channel tiles (runner flag --inception)",
             "lower",
+            MNIST,  # the field's unit: a headline column wherever a run made it
             display="FID",
             features="inception",
         ),

@@ -214,7 +214,7 @@ def build_table(
     refs = reference_rows(complete, set(columns), untrained)
     names = {
         CHANCE_ROW: "chance: code carries nothing",
-        FLOOR_ROW: "judge floor: real train vs test",
+        FLOOR_ROW: "real-data floor: train vs test",
     }
     references = [(names.get(k, k.strip("*")), v) for k, v in refs.items()]
     return Table(columns, rows, references)
