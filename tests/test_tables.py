@@ -477,3 +477,21 @@ def test_a_longer_look_stands_beside_the_headline_budget_in_the_readme():
     assert longer_budgets(done + failed, "dsprites") == ["dsprites_long"]
     assert longer_budgets(done, "dsprites_long") == []
     assert longer_budgets(done, "quick") == ["dsprites", "dsprites_long"]  # paper is general
+
+
+def test_a_cell_from_fewer_seeds_than_its_row_says_how_many(tmp_path):
+    """Inception FID exists only in the runs made with --inception: a row of three seeds whose
+    FID comes from one says so in that cell, in the full table and in the README."""
+    for seed in range(3):
+        _record(tmp_path, "gan", seed, 0.2, 1.0 + seed, budget="paper")
+    path = tmp_path / "records" / "mnist__gan__paper__seed0.json"
+    rec = json.loads(path.read_text())
+    rec["metrics"]["fid_inception"] = 30.0
+    path.write_text(json.dumps(rec))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{README_START}\n{README_END}\n")
+    write_tables(tmp_path, readme)
+    for text in ((tmp_path / "tables" / "mnist.md").read_text(), readme.read_text()):
+        row = next(line for line in text.splitlines() if line.startswith("| gan (paper)"))
+        assert "| 3 |" in row and "| 30 (n=1) |" in row, row
+        assert "(n=3)" not in row and "2 ± 1" in row  # the full cells say nothing more

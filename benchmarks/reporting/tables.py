@@ -111,13 +111,16 @@ def dataset_tables(
     for (model, budget, overrides, device), group in agg.groupby(
         ["model", "budget", "overrides", "device"], sort=False
     ):
-        row = {"seeds": str(int(group["n"].max()))}
+        seeds = int(group["n"].max())
+        row = {"seeds": str(seeds)}
         members = [r for r in complete if _identity(r) == (model, budget, overrides, device)]
         row.update(row_facts(members, steps=bool(published)))
         for _, r in group.iterrows():
             cell = format_cell(r["mean"], r["std"])
             if intervals and not math.isnan(r["ci95"]):
                 cell += f" [{r['mean'] - r['ci95']:.3g}, {r['mean'] + r['ci95']:.3g}]"
+            if int(r["n"]) < seeds:  # a metric only some seeds have (Inception's: --inception)
+                cell += f" (n={int(r['n'])})"
             row[r["metric"]] = cell
         anchors = anchors_for(dataset, model)
         row["published"] = "; ".join(
