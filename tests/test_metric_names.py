@@ -108,14 +108,29 @@ def _column(text: str, header: list[str], name: str) -> list[str]:
     return out
 
 
-def _check_headers(header: list[str], inception: bool) -> None:
-    """Judge scores carry their judge names; the one unmarked name is FID, where the
-    Inception key is shown."""
+def _inception_names(keys: set[str]) -> list[str]:
+    """The unmarked words the names of the Inception-feature ``keys`` contain ("KID std" is
+    one: KID), in the catalog's order: the only unmarked words a header may have."""
+    from gan_zoo.metrics.registry import declaration, declared_keys
+
+    inception = [k.name for k in declared_keys() if k.features == "inception"]
+    held = [k for k in inception if k in keys and declaration(k) is not None]
+    return unmarked([declaration(k).display_name(k) for k in held])
+
+
+def _check_headers(header: list[str], inception: bool | set[str]) -> None:
+    """Judge scores carry their judge names; the only unmarked names are those of the
+    Inception keys shown (``inception``: the record keys held, or True for FID alone)."""
     shown = [h.rstrip(" ↑↓") for h in header]
     assert not set(JUDGE) & set(shown), f"a record key as header: {header}"
     for key in ("fid", "precision", "recall", "isc"):  # the headline's judge scores
         assert JUDGE[key] in shown, (key, header)
-    assert unmarked(shown) == (["FID"] if inception else []), header
+    if isinstance(inception, set):
+        expected = sorted(_inception_names(inception))
+        assert "FID" in expected or "fid_inception" not in inception
+        assert sorted(unmarked(shown)) == expected, header
+    else:
+        assert unmarked(shown) == (["FID"] if inception else []), header
 
 
 def test_tables_and_readme_name_judge_scores_and_inception_fid(results: Path):
@@ -160,7 +175,8 @@ def test_the_committed_records_regenerate_under_the_names(tmp_path: Path):
     write_tables(tmp_path, None)
     md = (tmp_path / "tables" / "mnist.md").read_text()
     [header] = _markdown_headers(md)
-    _check_headers(header, inception=any(b'"fid_inception"' in p.read_bytes() for p in mnist))
+    held = {k for p in mnist for k in json.loads(p.read_text()).get("metrics", {})}
+    _check_headers(header, inception={k for k in held if "inception" in k})
     assert "intra-class FD (judge)" in header and "code_acc_c1" in header
     assert "(judge) is computed on the features of the dataset's judge" in md
 
