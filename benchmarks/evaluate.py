@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks import evaluate_sets
 from benchmarks.cli import add_inception_arguments, check_data_root, eval_options, refused
 from benchmarks.environment import device_description, git_commit, versions
-from benchmarks.external_record import COUNTS, judge_floor, label_of, shown
+from benchmarks.external_record import COUNTS, label_of, shown
 from benchmarks.records import write_record
 from benchmarks.run import check_out_writable
 from benchmarks.runner.eval_options import EvalOptions
@@ -35,7 +35,9 @@ from gan_zoo.data import canonical_name, load_dataset, splits
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import ConfigError, DataError, GanZooError
 from gan_zoo.metrics import external
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
+from gan_zoo.metrics.registry import floors as real_floors
 
 #: the zoo's evaluation bank: numbers at another count differ in bias (FID, KID)
 ZOO_SAMPLES = 10_000
@@ -97,16 +99,21 @@ def evaluate_file(
     loaded = external.read_samples(samples, test.image_shape, test.num_classes)
     chosen, skipped = external.plan(test.name, external.FileSamples(loaded.latent))
     external.check_counts(chosen, loaded.samples)
-    judged = has_judge(test.name)  # quality on a dataset without a judge has no judge floor
+    judged = has_judge(test.name)
     t0 = time.perf_counter()
     scores, details = external.score(
         loaded, test.name, chosen, seed, data_root, options.inception, options.inception_weights
     )
     if not scores:  # a dataset without a judge has quality on Inception only
         raise DataError(f"no metric scored these samples on {test.name}; add --inception")
-    floors = (
-        judge_floor(test.name, len(loaded), seed, data_root) if judged and "fid" in scores else {}
+    # what real data scores at this count: the judge's floor, and Inception's with --inception
+    context = EvalContext(
+        test.name,
+        root=data_root,
+        inception=options.inception,
+        inception_weights=options.inception_weights,
     )
+    floors = real_floors(len(loaded), context, keys=scores)
     judge = get_judge(test.name, root=data_root).digest if judged else None
     return {
         "run_id": run_id(test.name, label),

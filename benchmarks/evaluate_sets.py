@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from benchmarks.environment import device_description, git_commit, versions
-from benchmarks.external_record import COUNTS, judge_floor, label_of, shown
+from benchmarks.external_record import COUNTS, label_of, shown
 from benchmarks.runner.eval_options import EvalOptions
 from gan_zoo.data.image_files import (
     IMAGE_SUFFIXES,
@@ -36,7 +36,9 @@ from gan_zoo.data.image_files import (
 from gan_zoo.devices import pick_device
 from gan_zoo.errors import DataError
 from gan_zoo.metrics import external
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import display_name, feature_notes, order_keys
+from gan_zoo.metrics.registry import floors as real_floors
 from gan_zoo.models.base import Samples
 from gan_zoo.models.latent import LatentLayout
 
@@ -175,7 +177,11 @@ def evaluate_sets(
         metrics.update(scores)
     metrics["quality_samples"] = float(len(set_a))
     metrics["quality_reference"] = float(len(set_b))
-    floors = judge_floor(dataset, len(set_a), seed, data_root) if judged else {}
+    # the judge's floor of the named dataset (its train vs test split); not Inception's, as B
+    # is not that dataset's test split
+    floors = (
+        real_floors(len(set_a), EvalContext(dataset, root=data_root), metrics) if judged else {}
+    )
     return {
         "run_id": run_id(label),
         "model": label,

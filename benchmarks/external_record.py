@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gan_zoo.data import load_dataset
 from gan_zoo.errors import DataError
 
 #: protocol counts, printed without a real-data level
@@ -29,13 +28,3 @@ def shown(value: float) -> str:
     if float(value).is_integer() and abs(value) >= 1:
         return f"{value:.0f}"
     return f"{value:.4g}"
-
-
-def judge_floor(dataset: str, n: int, seed: int, data_root: str | None) -> dict[str, float]:
-    """Real train images vs the test split at the samples' count: the level real data reaches
-    (cached with the judge, so the zoo's 10,000 costs nothing after its first run)."""
-    from gan_zoo.metrics.fidelity import quality_floor
-
-    if n > len(load_dataset(dataset, "train", root=data_root)):
-        return {}
-    return quality_floor(dataset, root=data_root, num_samples=n, seed=seed)

@@ -71,6 +71,7 @@ def test_real_test_digits_score_like_real_data(
     test_digits_npz: Path, tmp_path: Path, capsys, real_data_root: Path, mnist_test
 ):
     from gan_zoo.metrics.fidelity import quality_floor
+    from gan_zoo.metrics.intra_class import intra_class_floor
     from gan_zoo.metrics.judge import get_judge
 
     out = tmp_path / "results"
@@ -81,8 +82,11 @@ def test_real_test_digits_score_like_real_data(
     [path] = records_in(out)
     record = json.loads(path.read_text())
     metrics = record["metrics"]
-    floor = record["floors"]  # real train vs test at the samples' count, stored and printed
-    assert floor == pytest.approx(quality_floor("mnist", root=real_data_root, num_samples=10_000))
+    # real train vs test at the samples' count, stored and printed: globally and per class
+    floor = record["floors"]
+    real = quality_floor("mnist", root=real_data_root, num_samples=10_000)
+    per_class = intra_class_floor("mnist", root=real_data_root, per_class=1_000)
+    assert floor == pytest.approx({**real, **per_class})
     assert f"(real data: {evaluate.shown(floor['recall'])})" in stdout
     # the samples are real digits: at or below the real-train-vs-test floor
     assert metrics["fid"] <= floor["fid"] + 0.2

@@ -188,13 +188,16 @@ def test_the_printout_names_inception_scores_and_the_record_is_external(
 
 def test_inception_with_a_dataset_reaches_the_quality_metric(tmp_path, capsys, monkeypatch):
     """``--dataset D --inception`` on a dataset without a judge scores Inception FID/KID through
-    the runner's own path (stubbed here: 129 images cost a minute of Inception on a CPU);
-    without the flag it is refused in one line instead of printing nothing."""
+    the runner's own path (stubbed here: 129 images cost a minute of Inception on a CPU), with
+    the dataset's real-data floor in Inception's units beside it (129 train images against the
+    test split, as the runner's records have it); without the flag it is refused in one line
+    instead of printing nothing."""
     from gan_zoo.metrics import fidelity
 
+    monkeypatch.setattr(fidelity, "fidelity_cache", lambda: tmp_path / "fidelity")
     rng = np.random.default_rng(0)
     data = tmp_path / "data.npz"
-    np.savez(data, images=rng.integers(0, 256, (40, 1, 28, 28), dtype=np.uint8))
+    np.savez(data, images=rng.integers(0, 256, (400, 1, 28, 28), dtype=np.uint8))
     samples = tmp_path / "samples.npz"
     np.savez(samples, images=rng.integers(0, 256, (129, 1, 28, 28), dtype=np.uint8))
     asked = []
@@ -211,10 +214,16 @@ def test_inception_with_a_dataset_reaches_the_quality_metric(tmp_path, capsys, m
     monkeypatch.setattr(iw, "resolve", lambda weights: iw.InceptionWeights(None, "stub", None))
     code, stdout, stderr = run_cli([*base, "--inception"], capsys)
     assert code == 0, stderr
-    assert asked == [(129, 4)]  # the samples against the dataset's held-out tenth
-    assert re.search(r"^  FID +3$", stdout, re.MULTILINE), stdout
+    # the samples, then 129 real train images, against the dataset's held-out tenth
+    assert asked == [(129, 40), (129, 40)]
+    assert re.search(r"^  FID +3  \(real data: 3\)$", stdout, re.MULTILINE), stdout
     record = json.loads(Path(stdout.strip().splitlines()[-1][len("record: ") :]).read_text())
     assert record["metrics"]["fid_inception"] == 3.0
+    assert record["floors"] == {
+        "fid_inception": 3.0,
+        "kid_inception_mean": 0.1,
+        "kid_inception_std": 0.01,
+    }
     assert record["details"]["inception_weights"]["source"] == "stub"
 
 

@@ -12,6 +12,7 @@ import pytest
 from gan_zoo import plugins
 from gan_zoo.errors import ConfigError
 from gan_zoo.metrics import registry
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import Key, register_metric, registered_metric, unregister_metric
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_t
         (Key("toy_{code}", "a toy score per code", "higher"),),
         datasets=("toyset",),
         chance=lambda key, record: 0.5 / record["hparams"]["cat_size"],
-        floor=lambda dataset, root, num_samples: {"toy_c1": num_samples / 1000},
+        floor=lambda num_samples, context: {"toy_c1": num_samples / 1000},
     ):
         records = [
             {"metrics": {"toy_c1": 0.9}, "hparams": {"cat_size": size}} for size in (5, 5, 2)
@@ -53,8 +54,9 @@ def test_a_metric_declares_its_reference_levels_and_the_tables_and_runner_read_t
         assert reference_rows(records, {"toy_c1"})[CHANCE_ROW]["toy_c1"] == "0.1"  # the usual
         assert registry.chance_level("toy_c2", records[2]) == 0.25
         assert registry.chance_level("fid", records[0]) is None  # FID declares no chance level
-        assert registry.floors("toyset", None, 200) == {"toy_c1": 0.2}
-        assert registry.floors("dsprites", None, 200) == {}  # no metric there declares a floor
+        assert registry.floors(200, EvalContext("toyset")) == {"toy_c1": 0.2}
+        assert registry.floors(200, EvalContext("toyset"), keys=["fid"]) == {}  # not scored
+        assert registry.floors(200, EvalContext("dsprites")) == {}  # no floor declared there
     assert registry.declaration("toy_c1") is None  # gone with the block
 
 

@@ -34,6 +34,7 @@ from gan_zoo.devices import torch_threads
 from gan_zoo.digest_cache import file_sha256
 from gan_zoo.errors import GanZooError
 from gan_zoo.io import WriteError, atomic_write_json
+from gan_zoo.metrics.context import EvalContext
 from gan_zoo.metrics.registry import floors
 from gan_zoo.progress import set_progress, stage, timed_stage
 from gan_zoo.run_config import RunConfig
@@ -502,22 +503,15 @@ def _evaluate(
     record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
     keep_evaluation(run_dir, record, options)  # before anything that can still fail
     # what real data scores on this dataset at this sample count (cached per judge)
-    with timed_stage("  floors: real data at this count (cached per judge and count)"):
-        reference = floors(dataset.name, run.data_root, options.num_samples)
-    if options.inception:  # the same in the field's units (a pass over real images, cached)
-        from gan_zoo.metrics.fidelity import inception_floor
-
-        with timed_stage("  floors: real data's Inception scores (cached per weights and count)"):
-            reference.update(
-                inception_floor(
-                    dataset.name,
-                    run.data_root,
-                    claimed.config.device,
-                    options.inception_weights,
-                    options.num_samples,
-                    data=data,
-                )
-            )
+    # (in Inception's units too for a run with --inception: a pass over real images, cached)
+    with timed_stage("  floors: real data at this count (cached per judge, weights and count)"):
+        context = EvalContext(
+            dataset.name,
+            root=run.data_root,
+            inception=options.inception,
+            inception_weights=options.inception_weights,
+        )  # the registered splits, not ``data``: a run may train on part of one (tests do)
+        reference = floors(options.num_samples, context)
     if reference:
         record["floors"] = reference
 

@@ -106,22 +106,44 @@ def label_chance_level(key: str, record: Mapping[str, Any]) -> float | None:
     return code_chance(_bank_size(record), JUDGED_CLASSES)["mi_normalised"]
 
 
-def quality_floor(dataset: str, root: str | None, num_samples: int) -> dict[str, float]:
-    """Real train images against the test split at the evaluation's sample count (on the
-    judge's features: a dataset without a judge has no floor)."""
+def quality_floor(num_samples: int, context: EvalContext) -> dict[str, float]:
+    """Real train images against the test split at the evaluation's sample count: on the
+    judge's features where the dataset has a judge, and on Inception's when the evaluation
+    asked for them (both cached); none where the train split holds fewer images."""
+    from gan_zoo.metrics.fidelity import inception_floor
     from gan_zoo.metrics.fidelity import quality_floor as real_quality
     from gan_zoo.metrics.judge import has_judge
 
-    if not has_judge(dataset):
+    data, dataset = context.splits, context.dataset_name
+    judged = has_judge(dataset)
+    if not (judged or context.inception) or num_samples > len(data.train):
         return {}
-    return real_quality(dataset, root=root, num_samples=num_samples)
+    out: dict[str, float] = {}
+    if judged:
+        out.update(real_quality(dataset, root=context.root, num_samples=num_samples, data=data))
+    if context.inception:
+        out.update(
+            inception_floor(
+                dataset,
+                context.root,
+                inception_weights=context.inception_weights,
+                num_samples=num_samples,
+                data=data,
+            )
+        )
+    return out
 
 
-def intra_class_floor(dataset: str, root: str | None, num_samples: int) -> dict[str, float]:
+def intra_class_floor(num_samples: int, context: EvalContext) -> dict[str, float]:
     """Each class's real train images against its test images, a tenth of the bank per class."""
     from gan_zoo.metrics.intra_class import intra_class_floor as real_intra_class
 
-    return real_intra_class(dataset, root=root, per_class=num_samples // JUDGED_CLASSES)
+    return real_intra_class(
+        context.dataset_name,
+        root=context.root,
+        per_class=num_samples // JUDGED_CLASSES,
+        data=context.splits,
+    )
 
 
 # --- the compute functions's shared intermediates ----------------------------------------------

@@ -35,9 +35,12 @@ ComputeFn = Callable[["GanModel", "Samples", str, "EvalContext"], Mapping[str, f
 ChanceFn = Callable[[str, Mapping[str, Any]], float | None]
 """``chance(key, record) -> value``: what ``key`` reads for an output that carries nothing, for
 the run ``record`` describes (its sample count, its code sizes); None where not defined."""
-FloorFn = Callable[[str, str | None, int], Mapping[str, float]]
-"""``floor(dataset_name, data_root, num_samples) -> {key: value}``: what real data scores,
-the best a model can reach at that sample count."""
+FloorFn = Callable[[int, "EvalContext"], Mapping[str, float]]
+"""``floor(num_samples, context) -> {key: value}``: what real data scores, the best a model can
+reach at that sample count, under the evaluation's options (the context's dataset, root, splits,
+and its Inception flag and weights: a run scored with ``--inception`` gets the floor in
+Inception's units too). A floor is a property of the dataset, not of the run: it is drawn at a
+fixed seed, whatever ``context.seed`` is."""
 
 #: what a metric may need from a model, and how a model is asked (the model's typed latent
 #: layout; ``model``: something that generates, which samples scored from a file are not)
@@ -374,10 +377,18 @@ def chance_level(key: str, record: Mapping[str, Any]) -> float | None:
     return None if owner is None or owner.chance is None else owner.chance(key, record)
 
 
-def floors(dataset: str, data_root: str | None, num_samples: int) -> dict[str, float]:
-    """Every floor declared by a metric that applies to ``dataset``: real data's own scores."""
+def floors(
+    num_samples: int, context: EvalContext, keys: Iterable[str] | None = None
+) -> dict[str, float]:
+    """Every floor declared by a metric that applies to the context's dataset: real data's own
+    scores under the evaluation's options (only those of ``keys``, the scores made, when given).
+    The one way the runner and ``benchmarks.evaluate`` get a floor."""
+    wanted = None if keys is None else set(keys)
     out: dict[str, float] = {}
     for metric in metrics():
-        if metric.floor is not None and metric.applies(dataset):
-            out.update(metric.floor(dataset, data_root, num_samples))
-    return out
+        if metric.floor is None or not metric.applies(context.dataset_name):
+            continue
+        if wanted is not None and not any(k.matches(w) for k in metric.keys for w in wanted):
+            continue  # nothing of this metric was scored: its floor is not worth computing
+        out.update(metric.floor(num_samples, context))
+    return out if wanted is None else {k: v for k, v in out.items() if k in wanted}
