@@ -97,6 +97,9 @@ def test_real_test_digits_score_like_real_data(
     # the requested label is the digit's own: label accuracy is the judge's test accuracy,
     # and a code equal to the label reads back exactly as well
     judge = get_judge("mnist", root=real_data_root)
+    # the record names the judge its (judge) scores are on: recipe and weights
+    weights = hashlib.sha256(judge.path.read_bytes()).hexdigest()
+    assert record["details"]["judge"] == {"recipe": judge.digest, "weights_sha256": weights}
     assert metrics["label_acc"] == pytest.approx(judge.test_accuracy, abs=1e-6)  # float32 there
     assert metrics["code_acc_digit"] == metrics["label_acc"]
     assert metrics["code_mi_digit"] == pytest.approx(metrics["label_mi"], abs=1e-9)

@@ -30,7 +30,7 @@ def quality(
 ) -> Mapping[str, float]:
     from gan_zoo.metrics.fidelity import PRC_SAMPLES, inception_quality, sample_quality
     from gan_zoo.metrics.inception_weights import resolve
-    from gan_zoo.metrics.judge import has_judge
+    from gan_zoo.metrics.judge import get_judge, has_judge
 
     if context.inception:  # the record names the weights: their path, SHA-256 and source
         context.details["inception_weights"] = resolve(context.inception_weights).details()
@@ -44,6 +44,9 @@ def quality(
             num_samples=len(samples.images),
             seed=context.seed,
         )
+    # the record names the judge: its recipe and its weights' SHA-256
+    judge = get_judge(dataset, root=context.root, data=context.splits)
+    context.details["judge"] = judge.provenance()
     return sample_quality(
         samples.images,
         dataset,

@@ -29,7 +29,7 @@ from gan_zoo.data import DataSplits
 from gan_zoo.data.dataset import ImageDataset
 from gan_zoo.data.registry import JudgeSettings
 from gan_zoo.devices import pick_device
-from gan_zoo.digest_cache import load_or_build, short_digest
+from gan_zoo.digest_cache import file_sha256, load_or_build, short_digest
 from gan_zoo.errors import ConfigError
 from gan_zoo.fitting import fit_minibatches
 from gan_zoo.io import atomic_torch_save, atomic_write_json, load_tensors
@@ -243,6 +243,15 @@ class Judge:
     @property
     def dataset(self) -> str:
         return self.recipe.dataset
+
+    def provenance(self) -> dict[str, str | None]:
+        """What a record says of the judge that scored it: the recipe's digest (data, seed,
+        settings) and the weights' SHA-256. Each machine trains its own judge from the recipe,
+        and CPUs whose float arithmetic differs train different weights (judge-feature scores
+        then differ a little: floor FD 0.132 on an AMD EPYC, 0.137 on an Intel Xeon), so only
+        records with the same weights compare exactly."""
+        weights = file_sha256(self.path) if self.path is not None and self.path.is_file() else None
+        return {"recipe": self.digest, "weights_sha256": weights}
 
     @property
     def test_accuracy(self) -> float:
