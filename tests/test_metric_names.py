@@ -111,11 +111,10 @@ def _column(text: str, header: list[str], name: str) -> list[str]:
 def _inception_names(keys: set[str]) -> list[str]:
     """The unmarked words the names of the Inception-feature ``keys`` contain ("KID std" is
     one: KID), in the catalog's order: the only unmarked words a header may have."""
-    from gan_zoo.metrics.registry import declaration, declared_keys
+    from gan_zoo.metrics.registry import declared_keys
 
-    inception = [k.name for k in declared_keys() if k.features == "inception"]
-    held = [k for k in inception if k in keys and declaration(k) is not None]
-    return unmarked([declaration(k).display_name(k) for k in held])
+    held = [k for k in declared_keys() if k.features == "inception" and k.name in keys]
+    return unmarked([k.display_name(k.name) for k in held])
 
 
 def _check_headers(header: list[str], inception: bool | set[str]) -> None:

@@ -502,8 +502,8 @@ def _evaluate(
     record["config_digest"] = config_digest(claimed.config)
     record["checkpoint_digest"] = file_sha256(checkpoint) if checkpoint.is_file() else None
     keep_evaluation(run_dir, record, options)  # before anything that can still fail
-    # what real data scores on this dataset at this sample count (cached per judge)
-    # (in Inception's units too for a run with --inception: a pass over real images, cached)
+    # what real data scores on this dataset at this sample count (cached per judge), in
+    # Inception's units too for a run with --inception (a pass over real images, cached)
     with timed_stage("  floors: real data at this count (cached per judge, weights and count)"):
         context = EvalContext(
             dataset.name,

@@ -235,6 +235,7 @@ class Judge:
         self.recipe = recipe
         self.meta = meta
         self.path = path
+        self._weights_sha256: str | None = None
 
     @property
     def digest(self) -> str:
@@ -249,9 +250,11 @@ class Judge:
         settings) and the weights' SHA-256. Each machine trains its own judge from the recipe,
         and CPUs whose float arithmetic differs train different weights (judge-feature scores
         then differ a little: floor FD 0.132 on an AMD EPYC, 0.137 on an Intel Xeon), so only
-        records with the same weights compare exactly."""
-        weights = file_sha256(self.path) if self.path is not None and self.path.is_file() else None
-        return {"recipe": self.digest, "weights_sha256": weights}
+        records with the same weights compare exactly. Hashed once per loaded judge: the
+        learning-curve probe asks at every point."""
+        if self._weights_sha256 is None and self.path is not None and self.path.is_file():
+            self._weights_sha256 = file_sha256(self.path)
+        return {"recipe": self.digest, "weights_sha256": self._weights_sha256}
 
     @property
     def test_accuracy(self) -> float:
