@@ -896,6 +896,45 @@ def test_force_over_a_complete_record_keeps_it_when_the_rerun_fails(
     assert not (run_dir / "previous").exists()
 
 
+def test_ctrl_c_during_a_forced_rerun_is_resumed_by_the_same_command_and_undone_by_a_plain_one(
+    tmp_path, synthetic_runs, monkeypatch, counted, checkpoints, capsys
+):
+    """The runner says "run the same command again to resume", --force included: the rerun
+    goes on from its checkpoint while the previous complete record stands; a plain run instead
+    puts the previous result back, byte for byte; a rerun stamped with other settings starts
+    over."""
+    assert main([*FAST, "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "runs" / RUN
+    record, files = _record(tmp_path), _files(run_dir)
+
+    def interrupted_rerun() -> None:
+        before = _record(tmp_path)
+        _serve(monkeypatch, callbacks=(_at_step(20, _kill(signal.SIGINT)),))
+        assert main([*FAST, "--out", str(tmp_path), "--force"]) == 130
+        assert "run the same command again to resume" in capsys.readouterr().err
+        assert _record(tmp_path) == before
+        assert checkpoints.read(run_dir)["step"] == 20  # saved where the signal stopped it
+
+    interrupted_rerun()
+    assert main([*FAST, "--out", str(tmp_path)]) == 0  # plain: the previous result is back
+    assert _record(tmp_path) == record and _files(run_dir) == files
+
+    interrupted_rerun()
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(20, 30))
+    resumed = _record(tmp_path)
+    assert resumed["status"] == "complete" and resumed["resumed_from_step"] == 20
+    assert not (run_dir / "previous").exists() and not (run_dir / "forced_rerun.json").exists()
+
+    interrupted_rerun()
+    (run_dir / "forced_rerun.json").write_text('{"identity": "as if a default had changed"}')
+    counted.clear()
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(30)) and "resumed_from_step" not in _record(tmp_path)
+
+
 # --- nothing on disk taken on trust (issue 35) ------------------------------------------------
 
 

@@ -204,7 +204,8 @@ def _claim(
     lock = held.enter_context(RunLock(run_dir.parent / f"{spec.run_id}.lock"))
     if not lock.acquired:
         return _done(records, spec, locked_record(spec, lock))
-    ForcedRerun.recover(run.out, run_dir, spec.run_id)  # a forced rerun that died, undone
+    # a forced rerun that died is undone, unless this is --force again (it may resume it)
+    ForcedRerun.recover(run.out, run_dir, spec.run_id, resume=run.force)
     if not run.force and (done := complete_record(run.out, spec.run_id)) is not None:
         return _done(records, spec, done)  # finished by the process that held it meanwhile
     # the plan's resolution where it made one (``plan_runs`` on this process's device); a spec
@@ -213,8 +214,10 @@ def _claim(
     if not run.force and (kept := kept_evaluation(run_dir, run.evaluation, config)) is not None:
         _settle(run, run_dir, kept, True)
         return _done(records, spec, kept)
-    rerun = ForcedRerun(run.out, run_dir, spec.run_id) if run.force else None
-    if rerun is not None:
+    rerun = None
+    if run.force:
+        identity = f"{config_digest(config)} on {config.device}"
+        rerun = ForcedRerun(run.out, run_dir, spec.run_id, identity)
         rerun.start()
     return Claimed(spec, run_dir, config, rerun)
 
