@@ -319,6 +319,30 @@ def _curve_record(out, model, seed, floors=None):
     (out / "records" / f"{rec['run_id']}.json").write_text(json.dumps(rec))
 
 
+def test_floors_made_by_two_machines_judges_are_never_averaged(tmp_path):
+    """Each CPU trains its own judge (other float arithmetic, other weights): a table whose rows
+    come from two CPUs gets one floor row per CPU, naming its rows, and no blended floor."""
+    from benchmarks.reporting.tables import FLOOR_ROW, reference_rows
+
+    def record(model: str, cpu: str, fd: float) -> dict:
+        return {
+            "model": model,
+            "cpu": cpu,
+            "device": "cpu",
+            "metrics": {"fid": 1.0},
+            "floors": {"fid": fd},
+        }
+
+    one_cpu = [record("gan", "AMD EPYC", 0.132), record("cgan", "AMD EPYC", 0.132)]
+    assert reference_rows(one_cpu, {"fid"})[FLOOR_ROW]["fid"] == "0.132"
+    rows = reference_rows([*one_cpu, record("acgan", "Intel Xeon", 0.137)], {"fid"})
+    floors = {label: row["fid"] for label, row in rows.items() if "floor" in label}
+    assert floors == {
+        "*real-data floor: train vs test, on AMD EPYC (gan, cgan)*": "0.132",
+        "*real-data floor: train vs test, on Intel Xeon (acgan)*": "0.137",
+    }
+
+
 def test_tables_show_chance_and_judge_floor_beside_the_metrics(tmp_path):
     from benchmarks.reporting.tables import CHANCE_ROW, FLOOR_ROW
 

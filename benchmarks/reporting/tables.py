@@ -210,7 +210,8 @@ def reference_rows(
     key, the most common value over them. Floor: the real-data scores stored in the records
     (``Metric.floor``, and Inception's for runs made with it; each key the mean over the
     records that store it; records made before floors were stored have none, and with no
-    such record the row is left out). Untrained: what each family of ``records`` scores at step 0
+    such record the row is left out; one row per judge's machine where the records come from
+    several, :func:`judge_machine`). Untrained: what each family of ``records`` scores at step 0
     (``benchmarks.untrained``; mean ± std over its seeds), one row per family that has such
     records, none otherwise.
     """
@@ -226,16 +227,37 @@ def reference_rows(
             chance[key] = f"{_mode(levels):.3g}"
     if chance:
         out[CHANCE_ROW] = {"seeds": "", **chance, "published": ""}
-    floors = [r["floors"] for r in records if r.get("floors")]
-    if floors:  # a key over the records that have it (Inception's: runs made with --inception)
-        row = {
+    by_machine: dict[str, list[dict]] = {}
+    for r in records:
+        if r.get("floors"):
+            by_machine.setdefault(judge_machine(r), []).append(r)
+    for machine, held in sorted(by_machine.items()):
+        floors = [r["floors"] for r in held]
+        row = {  # a key over the records that have it (Inception's: runs made with --inception)
             m: f"{sum(vals) / len(vals):.3g}"
             for m in sorted(metrics)
             if (vals := [f[m] for f in floors if m in f])
         }
-        out[FLOOR_ROW] = {"seeds": "", **row, "published": ""}
+        label = FLOOR_ROW if len(by_machine) == 1 else floor_row_label(machine, held)
+        out[label] = {"seeds": "", **row, "published": ""}
     out.update(untrained_rows(list(untrained), records, metrics, model_rank))
     return out
+
+
+def judge_machine(record: dict) -> str:
+    """The machine whose judge made a record's floors: its CPU model (each CPU trains its own
+    judge from one recipe, to other weights), or its GPU. Floors of two judges differ, so they
+    are never averaged together."""
+    if record.get("gpu") or not record.get("cpu"):
+        return device_label(record)
+    return str(record["cpu"])
+
+
+def floor_row_label(machine: str, records: list[dict]) -> str:
+    """``*real-data floor: train vs test, on AMD EPYC (gan, cgan)*``: one floor row per
+    machine where a table's rows come from several, naming the rows it belongs to."""
+    models = sorted({str(r.get("model")) for r in records}, key=lambda m: (model_rank(m), m))
+    return f"*{FLOOR_ROW.strip('*')}, on {machine} ({', '.join(models)})*"
 
 
 def _mode(values: Iterable[Any]) -> Any:
