@@ -176,7 +176,9 @@ def test_equivalence_compares_options_on_with_options_off(tmp_path, capsys):
     assert main(["--out", str(tmp_path)]) == 0
     md = (tmp_path / "speed" / "equivalence_mnist_infogan.md").read_text()
     acc_row = next(line for line in md.splitlines() if line.startswith("| code_acc_c1"))
-    fid_row = next(line for line in md.splitlines() if line.startswith("| fid"))
+    # the judge's Frechet distance under its reader's name, never as a bare fid
+    fid_row = next(line for line in md.splitlines() if line.startswith("| FD (judge) |"))
+    assert not any(line.startswith("| fid") for line in md.splitlines())
     assert "+0.0167" in acc_row and "| yes |" in acc_row  # 0.9 - 0.8833, spread 0.1
     assert "| no |" in fid_row  # 10 vs 31: far outside a spread of 1
     assert main(["--out", str(tmp_path), "--model", "gan"]) == 2
@@ -198,7 +200,7 @@ def test_equivalence_compares_runs_trained_alone_with_the_same_seeds_fused(tmp_p
     assert "Trained alone vs fused (K = 3)" in md and "| separate | fused |" in md
     acc_row = next(line for line in md.splitlines() if line.startswith("| code_acc_c1"))
     assert "(n=3)" in acc_row and "+0.0167" in acc_row and "| yes |" in acc_row
-    assert "| no |" in next(line for line in md.splitlines() if line.startswith("| fid"))
+    assert "| no |" in next(line for line in md.splitlines() if line.startswith("| FD (judge)"))
     assert main(["--out", str(alone), "--fused", str(tmp_path / "nowhere")]) == 2
     assert "no records under" in capsys.readouterr().err
 
