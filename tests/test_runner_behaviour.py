@@ -935,6 +935,27 @@ def test_ctrl_c_during_a_forced_rerun_is_resumed_by_the_same_command_and_undone_
     assert counted == list(range(30)) and "resumed_from_step" not in _record(tmp_path)
 
 
+def test_ctrl_c_during_a_forced_run_that_never_completed_is_resumed_by_the_same_command(
+    tmp_path, synthetic_runs, monkeypatch, counted, checkpoints, capsys
+):
+    """With no complete result to keep, --force still starts the run over, but once: the same
+    --force command after a Ctrl-C goes on from the checkpoint, as the runner says, instead of
+    throwing the partial rerun away."""
+    _serve(monkeypatch, callbacks=(_at_step(10, _kill(signal.SIGINT)),))
+    assert main([*FAST, "--out", str(tmp_path)]) == 130  # a plain run, never completed
+    _serve(monkeypatch, callbacks=(counted, _at_step(20, _kill(signal.SIGINT))))
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 130
+    assert counted == list(range(20))  # --force started over: the plain run's steps went
+    assert "run the same command again to resume" in capsys.readouterr().err
+    counted.clear()
+    _serve(monkeypatch, callbacks=(counted,))
+    assert main([*FAST, "--out", str(tmp_path), "--force"]) == 0
+    assert counted == list(range(20, 30))
+    resumed = _record(tmp_path)
+    assert resumed["status"] == "complete" and resumed["resumed_from_step"] == 20
+    assert not (tmp_path / "runs" / RUN / "forced_rerun.json").exists()
+
+
 # --- nothing on disk taken on trust (issue 35) ------------------------------------------------
 
 

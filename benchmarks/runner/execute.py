@@ -184,7 +184,7 @@ def execute_group(
             for claimed, may_write in zip(todo, writable, strict=True):
                 _settle(run, claimed.run_dir, records[claimed.spec.run_id], may_write)
                 if may_write and claimed.rerun is not None:
-                    claimed.rerun.discard()  # the new record is written: the old result goes
+                    claimed.rerun.discard(records[claimed.spec.run_id])  # the old result goes
     return [records[spec.run_id] for spec in specs]
 
 

@@ -9,7 +9,9 @@ An interrupted rerun (Ctrl-C, SIGTERM, a SIGKILL after its last checkpoint) is n
 same ``--force`` command resumes it from that checkpoint, as the runner says, while the
 previous result stays set aside. The rerun's folder holds a stamp (``forced_rerun.json``) of
 what it trains (config digest and device): a later ``--force`` for other settings starts the
-rerun over instead. A plain run (no ``--force``) puts the previous result back.
+rerun over instead. A plain run (no ``--force``) puts the previous result back. A forced
+rerun of a run with no complete result starts it over, stamped the same way, so it too resumes
+under the same ``--force`` after an interruption.
 
 ``previous/`` is also the journal of a rerun that may have died where no ``finally`` runs (a
 SIGKILL, a power cut): while it exists the rerun is unsettled, and the next plain runner to lock
@@ -75,6 +77,8 @@ class ForcedRerun:
                 _move_all(partial, run_dir)
                 partial.rmdir()
         if not kept.is_dir():
+            if not resume:  # a plain run takes over a rerun that had nothing to keep
+                (run_dir / STAMP).unlink(missing_ok=True)
             return
         record = read_record(Path(out), run_id) or {}
         checkpoint = CheckpointFiles(run_dir).current
@@ -100,11 +104,19 @@ class ForcedRerun:
             rerun._restore()
 
     def start(self) -> None:
-        """Set the previous result aside (or, with none complete, forget the old run)."""
+        """Set the previous result aside (or, with none complete, forget the old run), unless
+        this same rerun was interrupted: then it resumes."""
         if not self.keeps:
+            if self._resumable():
+                log.warning(
+                    "--force: %s resumes the forced rerun that was interrupted", self.run_id
+                )
+                return
             CheckpointFiles(self.run_dir).clear()
             for name in RUN_STATE:
                 (self.run_dir / name).unlink(missing_ok=True)
+            if self.identity:  # so the same --force resumes this rerun if it is interrupted
+                atomic_write_json(self.run_dir / STAMP, {"identity": self.identity})
             return
         with writing(self.kept):
             if self.kept.is_dir():  # a forced rerun was interrupted or killed
@@ -145,8 +157,11 @@ class ForcedRerun:
             self._restore()  # failed or diverged: nothing worth resuming
         return False
 
-    def discard(self) -> None:
-        """The rerun's record is written: the previous result's files go."""
+    def discard(self, record: dict[str, Any]) -> None:
+        """The rerun's record is written: the previous result's files go, and its stamp unless
+        the rerun was interrupted with nothing kept (the same --force resumes it)."""
+        if not self.keeps and record.get("status") == "interrupted":
+            return
         shutil.rmtree(self.kept, ignore_errors=True)
         (self.run_dir / STAMP).unlink(missing_ok=True)
 
